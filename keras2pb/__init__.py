@@ -1,0 +1,46 @@
+"""keras2pb: freeze a Keras model into one TensorFlow .pb, load it back, predict, inspect.
+
+Names are imported lazily, so ``import keras2pb`` is quick and TensorFlow loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import Keras2pbError
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_mnist": "data",
+    "mnist_cnn": "models",
+    "bn_cnn": "models",
+    "two_io_model": "models",
+    "train": "training",
+    "freeze": "freeze",
+    "freeze_model": "freeze",
+    "load": "load",
+    "FrozenGraph": "load",
+    "inspect": "graphinfo",
+    "compare": "graphinfo",
+    "op_histogram": "graphinfo",
+    "training_graph": "traingraph",
+    "verify": "verify",
+    "load_keras_model": "kerasio",
+}
+
+__all__ = ["Keras2pbError", "__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'keras2pb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

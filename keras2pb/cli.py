@@ -1,0 +1,241 @@
+"""The command line: keras2pb freeze | inspect | predict | verify | show."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError
+
+EXIT_INTERNAL = 3
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (TensorFlow's C++ start-up chatter) for the block."""
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+def _import_tensorflow(debug: bool) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if debug else "3")
+    if debug:
+        import tensorflow  # noqa: F401
+        return
+    with _quiet_stderr():
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+        tf.get_logger().setLevel("ERROR")
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+
+
+def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
+    from .kerasio import import_custom_objects
+
+    found: dict[str, Any] = {}
+    for spec in args.custom_objects or []:
+        found.update(import_custom_objects(spec))
+    return found or None
+
+
+def _cmd_freeze(args: argparse.Namespace) -> None:
+    from .freeze import freeze, sidecar_path
+
+    side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
+                  batch_size=args.batch_size, safe_mode=not args.unsafe)
+    ins = ", ".join(i["tensor"] for i in side["inputs"])
+    outs = ", ".join(o["tensor"] for o in side["outputs"])
+    print(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, {side['node_count']} nodes)"
+          f" and {sidecar_path(args.output)}")
+    print(f"feed {ins}; fetch {outs}")
+
+
+def _cmd_inspect(args: argparse.Namespace) -> None:
+    from .graphinfo import inspect
+
+    info = inspect(args.graph)
+    print(json.dumps(info.to_dict(), indent=2) if args.json else info)
+
+
+def _read_inputs(path: str) -> Any:
+    import numpy as np
+
+    from .graphio import check_input_path
+
+    p = check_input_path(path, "input file (.npy or .npz)")
+    try:
+        data = np.load(p, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise Keras2pbError(f"not a readable .npy/.npz file: {exc}", p) from exc
+    if isinstance(data, np.ndarray):
+        return data
+    with data:
+        return {k: data[k] for k in data.files}
+
+
+def _write_outputs(path: str, result: Any) -> None:
+    import numpy as np
+
+    from .fileio import atomic_write_bytes
+
+    buf = io.BytesIO()
+    if isinstance(result, dict):
+        if not path.endswith(".npz"):
+            raise Keras2pbError(f"{path}: the graph has several outputs; write them to a .npz")
+        np.savez(buf, **result)
+    else:
+        np.save(buf, result)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _cmd_predict(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from .load import load
+
+    x = _read_inputs(args.input)
+    with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
+        if isinstance(x, dict) and len(graph.inputs) == 1 and len(x) == 1:
+            x = next(iter(x.values()))
+        result = graph(x, outputs=args.outputs)
+    if args.output:
+        _write_outputs(args.output, result)
+        print(f"wrote {args.output}")
+        return
+    for name, arr in (result.items() if isinstance(result, dict)
+                      else [(graph.outputs[0].name if not args.outputs else args.outputs[0],
+                             result)]):
+        print(f"{name}: shape {arr.shape} {arr.dtype}")
+        if arr.ndim == 2 and arr.shape[1] > 1:
+            print(f"  argmax: {np.argmax(arr, axis=1).tolist()}")
+        else:
+            print(np.array2string(arr, threshold=50, precision=5))
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import verify
+
+    x = _read_inputs(args.input) if args.input else None
+    result = verify(args.model, args.graph, x, custom_objects=_custom_objects(args),
+                    safe_mode=not args.unsafe)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(f"{result.n} examples: max abs diff {result.max_abs_diff:.3g}, "
+              f"argmax agreement {result.argmax_agreement:.1%} -> "
+              f"{'OK' if result.ok else 'MISMATCH'}")
+    return 0 if result.ok else EXIT_USER_ERROR
+
+
+def _cmd_show(args: argparse.Namespace) -> None:
+    from .viewer import write_html
+
+    path = write_html(args.graphs, args.output, titles=args.titles)
+    print(f"wrote {path}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the ``keras2pb`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="show TensorFlow's logs and full tracebacks")
+    keras_opts = argparse.ArgumentParser(add_help=False)
+    keras_opts.add_argument("--custom-objects", action="append", metavar="MODULE:ATTR",
+                            help="custom Keras classes: a dict or a class (repeatable)")
+    keras_opts.add_argument("--unsafe", action="store_true",
+                            help="allow .keras files with Lambda layers (they run arbitrary "
+                                 "Python code: only for files you trust)")
+    parser = argparse.ArgumentParser(
+        prog="keras2pb", parents=[common],
+        description="Freeze Keras models into one TensorFlow .pb, inspect and run it.",
+        epilog="exit codes: 0 ok, 1 bad input (one-line message), 2 bad arguments, "
+               "3 internal error, 130 interrupted")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("freeze", parents=[common, keras_opts],
+                       help="freeze a .h5/.keras model into one .pb (+ .pb.json sidecar)")
+    p.add_argument("model", help="Keras model file (.h5, .keras)")
+    p.add_argument("output", help="frozen graph to write (.pb)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="fix the batch dimension (default: dynamic)")
+    p.set_defaults(func=_cmd_freeze)
+
+    p = sub.add_parser("inspect", parents=[common],
+                       help="node count, op types, inputs and outputs of a .pb")
+    p.add_argument("graph", help="frozen graph (.pb)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("predict", parents=[common],
+                       help="run a .pb on inputs from .npy (or .npz, one array per input)")
+    p.add_argument("graph", help="frozen graph (.pb)")
+    p.add_argument("input", help=".npy (one input) or .npz (one array per input name)")
+    p.add_argument("-o", "--output", help="write the result to .npy (.npz for several "
+                                          "outputs) instead of printing it")
+    p.add_argument("--outputs", nargs="+", metavar="NAME", help="fetch these outputs only")
+    p.add_argument("--allow-unsafe-ops", action="store_true",
+                   help="load graphs with ops that touch files, network or Python")
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("verify", parents=[common, keras_opts],
+                       help="compare a .pb's predictions with the Keras model's")
+    p.add_argument("model", help="Keras model file (.h5, .keras)")
+    p.add_argument("graph", help="frozen graph (.pb)")
+    p.add_argument("--input", help=".npy/.npz inputs (default: MNIST digits or noise)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("show", parents=[common],
+                       help="write an offline HTML page showing one or two graphs side by side")
+    p.add_argument("graphs", nargs="+", metavar="GRAPH.pb", help="one or two graphs")
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument("--titles", nargs="+", help="pane titles")
+    p.set_defaults(func=_cmd_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (see ``keras2pb --help``)."""
+    args = build_parser().parse_args(argv)
+    try:
+        _import_tensorflow(args.debug)
+        code = args.func(args)
+        return int(code or 0)
+    except Keras2pbError as exc:
+        if args.debug:
+            raise
+        print(f"keras2pb: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("keras2pb: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not the user's mistake: still one line without --debug
+        if args.debug:
+            raise
+        first = " ".join(str(exc).split())[:300]
+        print(f"keras2pb: internal error: {type(exc).__name__}: {first} "
+              "(run again with --debug for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def main_exit() -> None:
+    """Entry point of the ``keras2pb`` console script."""
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Freezing a Keras model into one self-contained TensorFlow GraphDef (.pb) plus a JSON sidecar."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework.graph_pb2 import GraphDef
+from tensorflow.python.framework.convert_to_constants import (
+    convert_variables_to_constants_v2,
+)
+
+from .errors import Keras2pbError
+from .fileio import atomic_write_bytes, atomic_write_text
+from .graphcheck import check_frozen
+from .graphio import PROTOBUF_LIMIT
+from .kerasio import load_keras_model
+
+SIDECAR_FORMAT = "keras2pb-sidecar/1"
+_BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
+
+
+@dataclass
+class Frozen:
+    """A frozen model in memory: the GraphDef and the sidecar describing its inputs/outputs."""
+
+    graph_def: GraphDef
+    sidecar: dict[str, Any]
+
+
+def _op_name(name: str, taken: set[str]) -> str:
+    base = _BAD_NAME_CHARS.sub("_", name) or "tensor"
+    if not re.match(r"[A-Za-z0-9.]", base):
+        base = "t" + base
+    candidate, i = base, 1
+    while candidate in taken:
+        candidate, i = f"{base}_{i}", i + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _structures(model: keras.Model) -> tuple[Any, Any]:
+    """The nested input and output structures of a functional or Sequential model."""
+    graph = model if hasattr(model, "_inputs_struct") else getattr(model, "_functional", None)
+    if graph is None or not model.inputs:
+        raise Keras2pbError(
+            f"model {model.name!r} has no defined inputs: build it with keras.Input "
+            "(functional or Sequential) before freezing")
+    return graph._inputs_struct, graph._outputs_struct
+
+
+def _output_names(structure: Any) -> list[str]:
+    """Keras names of the outputs in ``structure``, in ``keras.tree.flatten`` order."""
+    if isinstance(structure, dict):
+        return sorted(structure)  # keras.tree flattens dicts by sorted key
+    names = []
+    for t in keras.tree.flatten(structure):
+        history = getattr(t, "_keras_history", None)
+        names.append(history.operation.name if history else t.name)
+    return names
+
+
+def _check_size(model: keras.Model) -> None:
+    nbytes = sum(int(np.prod(v.shape)) * tf.as_dtype(v.dtype).size for v in model.weights)
+    if nbytes >= PROTOBUF_LIMIT - 64 * 2**20:
+        raise Keras2pbError(
+            f"model {model.name!r} has {nbytes / 2**30:.2f} GiB of weights: a frozen GraphDef "
+            "cannot exceed protobuf's 2 GiB limit; export a SavedModel instead "
+            "(model.export(path))")
+
+
+def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
+    """Freeze ``model`` in memory: trace ``model(x, training=False)``, fold variables to consts.
+
+    Inputs are placeholders named after the Keras inputs (``image:0``); each output gets an
+    ``Identity`` node named after the Keras output layer (``probs:0``). ``batch_size`` fixes
+    the batch dimension (default: dynamic). Raises Keras2pbError if the model is too large
+    for one GraphDef or if training ops survive the conversion.
+    """
+    if not isinstance(model, keras.Model):
+        raise Keras2pbError(f"expected a Keras model, got {type(model).__name__}")
+    structure, out_structure = _structures(model)
+    _check_size(model)
+    keras_inputs = keras.tree.flatten(structure)
+    taken: set[str] = set()
+    input_keys = sorted(structure) if isinstance(structure, dict) else None
+    specs, inputs = [], []
+    for i, t in enumerate(keras_inputs):
+        keras_name = input_keys[i] if input_keys else t.name
+        name = _op_name(keras_name, taken)
+        shape = (batch_size, *t.shape[1:])
+        specs.append(tf.TensorSpec(shape, t.dtype, name=name))
+        inputs.append({"name": name, "tensor": f"{name}:0", "shape": list(shape),
+                       "dtype": str(t.dtype), "keras_input": keras_name})
+    out_keras = _output_names(out_structure)
+    out_names = [_op_name(n, taken) for n in out_keras]
+    traced: list[str] = []
+
+    @tf.function(input_signature=specs, autograph=False)
+    def serve(*args):
+        x = keras.tree.pack_sequence_as(structure, list(args))
+        y = keras.tree.flatten(model(x, training=False))
+        ys = [tf.identity(t, name=n) for t, n in zip(y, out_names, strict=True)]
+        traced[:] = [t.name for t in ys]
+        return ys
+
+    try:
+        concrete = serve.get_concrete_function()
+        frozen_fn = convert_variables_to_constants_v2(concrete)
+    except Keras2pbError:
+        raise
+    except Exception as exc:
+        raise Keras2pbError(f"could not trace model {model.name!r} for freezing: "
+                            f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
+    gd = frozen_fn.graph.as_graph_def()
+    node_names = {n.name for n in gd.node}
+    outputs = []
+    for i, (keras_name, tensor, spec) in enumerate(
+            zip(out_keras, traced, frozen_fn.structured_outputs, strict=True)):
+        if tensor.split(":")[0] not in node_names:  # fall back to the function's own output
+            tensor = frozen_fn.outputs[i].name
+        outputs.append({"name": tensor.split(":")[0], "tensor": tensor,
+                        "shape": spec.shape.as_list(), "dtype": spec.dtype.name,
+                        "keras_output": keras_name,
+                        "function_output": frozen_fn.outputs[i].name})
+    check_frozen(gd)
+    sidecar = {
+        "format": SIDECAR_FORMAT,
+        "model": model.name,
+        "inputs": inputs,
+        "outputs": outputs,
+        "node_count": len(gd.node),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
+    return Frozen(gd, sidecar)
+
+
+def sidecar_path(pb_path: str | os.PathLike) -> Path:
+    """The sidecar file that goes with ``pb_path``: ``<pb_path>.json``."""
+    return Path(f"{os.fspath(pb_path)}.json")
+
+
+def freeze(
+    model_or_path: keras.Model | str | os.PathLike,
+    output_path: str | os.PathLike,
+    *,
+    custom_objects: dict[str, Any] | None = None,
+    batch_size: int | None = None,
+    safe_mode: bool = True,
+) -> dict[str, Any]:
+    """Freeze a Keras model (object, ``.h5`` or ``.keras`` file) into one binary ``.pb``.
+
+    Writes ``output_path`` and its sidecar ``<output_path>.json`` (inputs and outputs: tensor
+    names, shapes, dtypes, the Keras input/output they came from), each atomically, and
+    returns the sidecar dict. ``custom_objects`` and ``safe_mode`` are passed to Keras when
+    loading a file. Raises Keras2pbError for unloadable models, unwritable paths, graphs over
+    2 GiB, or training ops left in the graph; nothing is written then.
+    """
+    out = Path(output_path)
+    if isinstance(model_or_path, keras.Model):
+        model = model_or_path
+        source = None
+    else:
+        model = load_keras_model(model_or_path, custom_objects, safe_mode)
+        source = os.fspath(model_or_path)
+    frozen = freeze_model(model, batch_size)
+    data = frozen.graph_def.SerializeToString()
+    sidecar = dict(frozen.sidecar, graph=out.name, source=source, size_bytes=len(data))
+    text = json.dumps(sidecar, indent=2) + "\n"
+    atomic_write_bytes(out, data)
+    atomic_write_text(sidecar_path(out), text)
+    return sidecar

@@ -1,0 +1,142 @@
+"""Checks on GraphDefs: no training ops after freezing; safe to import before loading."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from tensorflow.core.framework.graph_pb2 import GraphDef
+from tensorflow.core.framework.node_def_pb2 import NodeDef
+from tensorflow.python.framework import op_def_registry
+
+from .errors import Keras2pbError
+
+_VARIABLE_OPS = {
+    "VarHandleOp", "VariableV2", "Variable", "ReadVariableOp", "AssignVariableOp",
+    "AssignAddVariableOp", "AssignSubVariableOp", "Assign", "AssignAdd", "AssignSub",
+    "VarIsInitializedOp", "DestroyResourceOp", "IsVariableInitialized",
+}
+_OPTIMIZER_PREFIXES = ("ResourceApply", "ResourceSparseApply", "Apply", "SparseApply")
+_RANDOM_PREFIXES = ("Random", "StatelessRandom", "StatefulRandom", "StatelessTruncated",
+                    "TruncatedNormal", "Multinomial", "ParameterizedTruncatedNormal")
+_GRADIENT_OPS = {"BroadcastGradientArgs", "Conv2DBackpropFilter",
+                 "SparseSoftmaxCrossEntropyWithLogits",
+                 "SoftmaxCrossEntropyWithLogits"}
+
+#: Ops that read or write files, reach the network or run Python: refused on load by default.
+_UNSAFE_OPS = {
+    "ReadFile", "WriteFile", "MatchingFiles", "Save", "SaveV2", "SaveSlices", "Restore",
+    "RestoreV2", "RestoreSlice", "MergeV2Checkpoints", "ShardedFilename", "ShardedFilespec",
+    "PyFunc", "PyFuncStateless", "EagerPyFunc", "PrintV2", "Print", "WriteSummary",
+    "WriteScalarSummary", "WriteHistogramSummary", "WriteImageSummary", "WriteAudioSummary",
+    "WriteGraphSummary", "WriteRawProtoSummary", "CreateSummaryFileWriter", "CreateSummaryDbWriter",
+    "ImportEvent", "FlushSummaryWriter", "DebugIdentity", "DebugIdentityV2", "DebugIdentityV3",
+    "DebugNanCount", "DebugNumericSummary", "DebugNumericSummaryV2", "ImmutableConst",
+    "LoadAndRemapMatrix", "GenerateVocabRemapping", "InitializeTableFromTextFile",
+    "InitializeTableFromTextFileV2", "DecodeProtoV2", "EncodeProto",
+}
+_UNSAFE_SUBSTRINGS = ("Reader", "Dataset", "Iterator", "FileSystem", "Checkpoint",
+                      "SummaryWriter", "Socket", "Rpc", "Gcs", "BigQuery", "Bigtable")
+
+
+def all_nodes(gd: GraphDef) -> Iterator[NodeDef]:
+    """Yield every node of ``gd``, including those inside its function library."""
+    yield from gd.node
+    for fn in gd.library.function:
+        yield from fn.node_def
+
+
+def is_training_op(node: NodeDef) -> str | None:
+    """Return why ``node`` has no place in a frozen inference graph, or None if it is fine."""
+    op = node.op
+    if op in _VARIABLE_OPS:
+        return "variable"
+    if op == "Placeholder" and node.attr["dtype"].type == 20:  # DT_RESOURCE
+        return "resource"
+    if op.startswith(_OPTIMIZER_PREFIXES):
+        return "optimizer"
+    if op in _GRADIENT_OPS or op.endswith("Grad") or "gradient_tape/" in node.name:
+        return "gradient"
+    if op.startswith(_RANDOM_PREFIXES):
+        return "random"
+    return None
+
+
+def training_ops(gd: GraphDef) -> list[tuple[str, str, str]]:
+    """Return ``(node name, op, reason)`` for every training-only op left in ``gd``."""
+    found = []
+    for node in all_nodes(gd):
+        reason = is_training_op(node)
+        if reason:
+            found.append((node.name, node.op, reason))
+    return found
+
+
+def check_frozen(gd: GraphDef, path: str | os.PathLike | None = None) -> None:
+    """Raise Keras2pbError if ``gd`` still holds variable, resource, optimizer, gradient or
+    random ops (which would make it no longer a self-contained inference graph)."""
+    found = training_ops(gd)
+    if found:
+        shown = ", ".join(f"{n} ({op}: {why})" for n, op, why in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise Keras2pbError(f"frozen graph still holds training ops: {shown}{more}", path)
+
+
+def is_unsafe_op(op: str) -> bool:
+    """True for ops that touch the file system, the network or Python."""
+    return op in _UNSAFE_OPS or any(s in op for s in _UNSAFE_SUBSTRINGS)
+
+
+def unsafe_ops(gd: GraphDef) -> list[tuple[str, str]]:
+    """Return ``(node name, op)`` for every op in ``gd`` that touches files, network or Python."""
+    return [(n.name, n.op) for n in all_nodes(gd) if is_unsafe_op(n.op)]
+
+
+def unknown_ops(gd: GraphDef) -> list[tuple[str, str]]:
+    """Return ``(node name, op)`` for ops this TensorFlow does not know (and are not functions)."""
+    functions = {f.signature.name for f in gd.library.function}
+    return [(n.name, n.op) for n in all_nodes(gd)
+            if n.op not in functions and op_def_registry.get(n.op) is None]
+
+
+def dangling_inputs(gd: GraphDef) -> list[tuple[str, str]]:
+    """Return ``(node name, input)`` for top-level inputs that name no node of ``gd``."""
+    names = {n.name for n in gd.node}
+    bad = []
+    for n in gd.node:
+        for inp in n.input:
+            src = inp.lstrip("^").split(":")[0]
+            if src not in names:
+                bad.append((n.name, inp))
+    return bad
+
+
+def validate_graph(gd: GraphDef, path: str | os.PathLike | None = None,
+                   allow_unsafe_ops: bool = False) -> None:
+    """Check ``gd`` before it is imported; raise Keras2pbError naming the offending nodes.
+
+    Refuses: nodes without an op, ops this TensorFlow does not register, inputs that name no
+    node, and (unless ``allow_unsafe_ops``) ops that touch files, the network or Python.
+    """
+    empty = [n.name or "<unnamed>" for n in all_nodes(gd) if not n.op]
+    if empty:
+        raise Keras2pbError(f"graph has nodes without an op: {', '.join(empty[:5])}; "
+                            "the file is damaged", path)
+    unknown = unknown_ops(gd)
+    if unknown:
+        shown = ", ".join(f"{n} ({op})" for n, op in unknown[:5])
+        raise Keras2pbError(f"graph uses ops this TensorFlow does not know: {shown}; it needs "
+                            "a newer TensorFlow or a custom op library", path)
+    dangling = dangling_inputs(gd)
+    if dangling:
+        shown = ", ".join(f"{n} <- {i}" for n, i in dangling[:5])
+        raise Keras2pbError(f"graph has inputs that name no node: {shown}; "
+                            "the file is damaged", path)
+    if not allow_unsafe_ops:
+        unsafe = unsafe_ops(gd)
+        if unsafe:
+            shown = ", ".join(f"{n} ({op})" for n, op in unsafe[:5])
+            raise Keras2pbError(
+                f"graph contains ops that touch files, the network or Python: {shown}; "
+                "refusing to load it (pass allow_unsafe_ops=True / --allow-unsafe-ops only "
+                "if you trust where it came from)", path)

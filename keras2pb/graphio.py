@@ -1,0 +1,100 @@
+"""Reading GraphDefs from files (binary or text) and from TensorFlow objects, with clear errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import message, text_format
+from tensorflow.core.framework.graph_pb2 import GraphDef
+
+from .errors import Keras2pbError
+
+#: protobuf cannot serialize a message of 2 GiB or more.
+PROTOBUF_LIMIT = 2**31 - 1
+
+
+def check_input_path(path: str | os.PathLike, what: str = "file") -> Path:
+    """Return ``path`` as a Path if it is an existing regular file; else raise Keras2pbError."""
+    p = Path(path)
+    if not p.exists():
+        raise Keras2pbError(f"{p}: no such {what}")
+    if p.is_dir():
+        if (p / "saved_model.pb").exists():
+            raise Keras2pbError(
+                f"{p}: is a SavedModel folder, not a frozen graph or Keras file; load it with "
+                "tf.saved_model.load, or freeze the Keras model (.keras/.h5) it came from"
+            )
+        raise Keras2pbError(f"{p}: is a folder, expected a {what}")
+    if p.stat().st_size == 0:
+        raise Keras2pbError(f"{p}: file is empty")
+    return p
+
+
+def read_graph_def(path: str | os.PathLike) -> GraphDef:
+    """Read a GraphDef from a binary ``.pb`` (or a text ``.pbtxt``) file.
+
+    Raises Keras2pbError for a missing, empty, truncated or non-GraphDef file. Only parses:
+    nothing in the graph is imported or run (see ``graphcheck.validate_graph`` for that).
+    """
+    p = check_input_path(path, "graph file (.pb)")
+    data = p.read_bytes()
+    gd = GraphDef()
+    try:
+        gd.ParseFromString(data)
+        binary_ok = True
+    except (message.DecodeError, RuntimeError, ValueError):
+        binary_ok = False
+    if not binary_ok or _looks_like_text(data):
+        text = _as_text(data)
+        if text is None:
+            raise Keras2pbError(
+                f"{p}: not a TensorFlow GraphDef (the file is truncated, damaged or another "
+                "format); freeze a Keras model with `keras2pb freeze MODEL OUT.pb`"
+            )
+        gd = GraphDef()
+        try:
+            text_format.Parse(text, gd)
+        except text_format.ParseError as exc:
+            raise Keras2pbError(f"{p}: neither a binary GraphDef nor a valid text "
+                                f"GraphDef (pbtxt): {exc}") from exc
+    if not gd.node:
+        raise Keras2pbError(f"{p}: parsed as a GraphDef but holds no nodes; "
+                            "is it really a frozen graph?")
+    return gd
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:64].lstrip()
+    return head.startswith((b"node", b"versions", b"library", b"#"))
+
+
+def _as_text(data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text.lstrip().startswith(("node", "versions", "library", "#")) else None
+
+
+def as_graph_def(obj: Any) -> GraphDef:
+    """Return a GraphDef for a GraphDef, a ``tf.Graph``, a concrete function or a ``.pb`` path.
+
+    Raises Keras2pbError for anything else (a Keras model needs ``training_graph`` or
+    ``freeze`` first).
+    """
+    if isinstance(obj, GraphDef):
+        return obj
+    if isinstance(obj, (str, os.PathLike)):
+        return read_graph_def(obj)
+    if hasattr(obj, "as_graph_def"):  # tf.Graph, FuncGraph
+        return obj.as_graph_def()
+    graph = getattr(obj, "graph", None)  # ConcreteFunction, FrozenGraph
+    if graph is not None and hasattr(graph, "as_graph_def"):
+        return graph.as_graph_def()
+    gd = getattr(obj, "graph_def", None)
+    if isinstance(gd, GraphDef):
+        return gd
+    raise Keras2pbError(f"cannot get a graph from {type(obj).__name__}: give a GraphDef, "
+                        "a tf.Graph, a concrete function or a path to a .pb file")

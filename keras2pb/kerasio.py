@@ -1,0 +1,80 @@
+"""Loading Keras models from .h5 / .keras files for freezing and inference, with clear errors."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import keras
+
+from .errors import Keras2pbError
+from .graphio import check_input_path
+
+KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
+
+
+def load_keras_model(
+    path: str | os.PathLike,
+    custom_objects: dict[str, Any] | None = None,
+    safe_mode: bool = True,
+) -> keras.Model:
+    """Load a Keras model from ``.h5`` / ``.keras`` for freezing or inference (not training).
+
+    Loads with ``compile=False``: Keras 3.15 cannot keep training a compiled model loaded
+    from HDF5, and freezing needs no optimizer. ``safe_mode=False`` allows ``.keras`` files
+    with Lambda layers (they run arbitrary Python code: only for files you trust).
+    Raises Keras2pbError naming the file and the problem.
+    """
+    p = check_input_path(path, "Keras model file (.h5 or .keras)")
+    if p.suffix.lower() not in KERAS_SUFFIXES:
+        raise Keras2pbError(f"{p}: expected a Keras model file ending in .h5, .hdf5 or .keras")
+    try:
+        model = keras.models.load_model(
+            p, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
+        )
+    except Exception as exc:  # Keras raises ValueError, TypeError, OSError, KeyError, ...
+        raise Keras2pbError(_explain_load_error(exc), p) from exc
+    if not isinstance(model, keras.Model):
+        raise Keras2pbError(f"{p}: holds a {type(model).__name__}, not a Keras model")
+    return model
+
+
+def _explain_load_error(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    low = text.lower()
+    if "lambda" in low and ("safe_mode" in low or "unsafe" in low):
+        return ("holds a Lambda layer, which runs arbitrary Python code; Keras refuses it in "
+                "safe mode. Load it only if you trust the file: --unsafe on the CLI or "
+                "safe_mode=False")
+    if "no model config" in low or "no model found in config" in low:
+        return "holds weights only, no model architecture; save with model.save(), not "\
+               "model.save_weights()"
+    if "could not locate" in low or "unknown layer" in low or "custom_objects" in low:
+        return ("uses a custom class Keras does not know: pass custom_objects={'Name': cls}, "
+                f"or --custom-objects module:attr on the CLI ({text[:200]})")
+    if "file signature not found" in low or "not a zip file" in low or "unable to" in low \
+            or "truncated" in low or "bad magic" in low:
+        return f"is not a readable Keras model file (damaged or another format): {text[:200]}"
+    return f"could not be loaded as a Keras model: {type(exc).__name__}: {text[:300]}"
+
+
+def import_custom_objects(spec: str) -> dict[str, Any]:
+    """Turn ``"module:attr"`` into a custom_objects dict.
+
+    ``attr`` may be a dict (used as is) or a class/function (registered under its
+    ``__name__``). Raises Keras2pbError when the module or attribute does not exist.
+    """
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise Keras2pbError(f"--custom-objects {spec!r}: expected module:attr")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise Keras2pbError(f"--custom-objects {spec!r}: cannot import {module_name}: {exc}") \
+            from exc
+    try:
+        obj = getattr(module, attr)
+    except AttributeError as exc:
+        raise Keras2pbError(f"--custom-objects {spec!r}: {module_name} has no {attr}") from exc
+    return dict(obj) if isinstance(obj, dict) else {obj.__name__: obj}

@@ -1,0 +1,244 @@
+"""Clean a GraphDef for display: strip constant bodies, fold constants into their consumers."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from tensorflow.core.framework.graph_pb2 import GraphDef
+from tensorflow.core.framework.node_def_pb2 import NodeDef
+from tensorflow.core.framework.types_pb2 import DT_RESOURCE, DataType
+
+#: Ops that never get a box of their own: they are shown inside the ops that consume them.
+FOLDED_OPS = frozenset({"Const", "HostConst", "VarHandleOp", "VariableV2", "Variable", "NoOp"})
+#: Ops folded too when everything they read is itself folded (a read of a constant/variable).
+PASS_THROUGH_OPS = frozenset({"Identity", "ReadVariableOp"})
+#: Longest attribute value kept for the tooltip (characters).
+MAX_ATTR_CHARS = 160
+
+
+def strip_consts(graph_def: GraphDef, max_const_size: int = 32) -> GraphDef:
+    """Return a copy of ``graph_def`` whose large constant bodies are replaced by a note.
+
+    In: a GraphDef and the largest ``tensor_content`` (bytes) kept as is. Out: a new GraphDef
+    (the input is not changed) where bigger constants hold ``<stripped N bytes>`` instead,
+    as the classic ``strip_consts`` did. The result is for display only; it cannot be run.
+    """
+    out = GraphDef()
+    out.versions.CopyFrom(graph_def.versions)
+    for node in graph_def.node:
+        new = out.node.add()
+        new.CopyFrom(node)
+        if new.op in ("Const", "HostConst") and "value" in new.attr:
+            tensor = new.attr["value"].tensor
+            size = len(tensor.tensor_content)
+            if size > max_const_size:
+                tensor.tensor_content = b"<stripped %d bytes>" % size
+            for name in ("float_val", "double_val", "int_val", "int64_val", "half_val"):
+                values = getattr(tensor, name)
+                if len(values) > max_const_size:
+                    del values[:]
+    return out
+
+
+@dataclass
+class ViewNode:
+    """One node of the cleaned graph: what the viewer draws or folds into a consumer."""
+
+    name: str
+    op: str
+    inputs: list[int] = field(default_factory=list)  # data inputs (not folded), node indices
+    folded: list[int] = field(default_factory=list)  # folded nodes this one consumes
+    attrs: list[tuple[str, str]] = field(default_factory=list)
+    shape: str = ""
+    is_folded: bool = False
+    n_control: int = 0  # control inputs dropped
+
+
+@dataclass
+class CleanGraph:
+    """All nodes of a GraphDef (folded ones included) with data edges between shown ones."""
+
+    nodes: list[ViewNode]
+    index: dict[str, int]
+    n_functions: int = 0
+
+    @property
+    def shown(self) -> list[int]:
+        """Indices of the nodes that get a box of their own (not folded)."""
+        return [i for i, n in enumerate(self.nodes) if not n.is_folded]
+
+
+def input_name(ref: str) -> tuple[str, bool]:
+    """Split a NodeDef input reference into (node name, is control edge): ``^a`` or ``a:1``."""
+    if ref.startswith("^"):
+        return ref[1:], True
+    name, _, port = ref.rpartition(":")
+    if name and port.isdigit():
+        return name, False
+    return ref, False
+
+
+def _dtype_name(value: int) -> str:
+    try:
+        return DataType.Name(value).removeprefix("DT_").lower()
+    except ValueError:
+        return f"dtype({value})"
+
+
+def _shape_text(shape) -> str:
+    if shape.unknown_rank:
+        return "<unknown rank>"
+    dims = ["?" if d.size < 0 else str(d.size) for d in shape.dim]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def _attr_text(value) -> str:
+    kind = value.WhichOneof("value")
+    if kind == "type":
+        return _dtype_name(value.type)
+    if kind == "shape":
+        return _shape_text(value.shape)
+    if kind == "tensor":
+        t = value.tensor
+        n_bytes = len(t.tensor_content)
+        body = f", {n_bytes} bytes stripped" if n_bytes else ""
+        return f"tensor {_dtype_name(t.dtype)} {_shape_text(t.tensor_shape)}{body}"
+    if kind == "s":
+        return value.s.decode("utf-8", "replace")
+    if kind in ("i", "f", "b"):
+        return str(getattr(value, kind))
+    if kind == "func":
+        return f"function {value.func.name}"
+    if kind == "list":
+        lst = value.list
+        if lst.type:
+            return "[" + ", ".join(_dtype_name(t) for t in lst.type) + "]"
+        if lst.shape:
+            return "[" + ", ".join(_shape_text(s) for s in lst.shape) + "]"
+        for name in ("i", "f", "b"):
+            items = getattr(lst, name)
+            if items:
+                return "[" + ", ".join(str(x) for x in items) + "]"
+        if lst.s:
+            return "[" + ", ".join(x.decode("utf-8", "replace") for x in lst.s) + "]"
+        if lst.func:
+            return "[" + ", ".join(f.name for f in lst.func) + "]"
+        return "[]"
+    if kind == "placeholder":
+        return f"${value.placeholder}"
+    return ""
+
+
+def node_attrs(node: NodeDef) -> list[tuple[str, str]]:
+    """Return the node's attributes as sorted (name, short text) pairs, device-free.
+
+    Attributes whose name starts with ``_`` (placement, colocation, output shapes) are left
+    out; constant bodies appear only as dtype, shape and stripped size.
+    """
+    out = []
+    for key in sorted(node.attr):
+        if key.startswith("_"):
+            continue
+        text = _attr_text(node.attr[key])
+        if len(text) > MAX_ATTR_CHARS:
+            text = text[: MAX_ATTR_CHARS - 1] + "…"
+        out.append((key, text))
+    return out
+
+
+def _output_shapes(node: NodeDef) -> str:
+    if "_output_shapes" not in node.attr:
+        return ""
+    shapes = [_shape_text(s) for s in node.attr["_output_shapes"].list.shape]
+    return "; ".join(shapes)
+
+
+def _is_foldable(node: NodeDef) -> bool:
+    if node.op in FOLDED_OPS:
+        return True
+    if node.op == "Placeholder" and node.attr["dtype"].type == DT_RESOURCE:
+        return True  # a captured variable handle in a function graph
+    return False
+
+
+def clean_graph(graph_def: GraphDef, shapes: dict[str, str] | None = None) -> CleanGraph:
+    """Clean ``graph_def`` for display.
+
+    In: a GraphDef and optional ``{node name: shape text}`` (else ``_output_shapes`` is used).
+    Out: a CleanGraph holding every node; constants, variable handles, NoOps, and
+    Identity/ReadVariableOp nodes that read only such nodes are marked folded and listed in
+    their consumers' ``folded``; control edges are dropped (counted in ``n_control``); data
+    edges from folded nodes are dropped. Inputs naming unknown nodes are ignored.
+    """
+    nodes: list[ViewNode] = []
+    index: dict[str, int] = {}
+    for node in graph_def.node:
+        if node.name in index:
+            continue  # a duplicated name: keep the first, as TensorFlow would refuse it anyway
+        shape = (shapes or {}).get(node.name) or _output_shapes(node)
+        index[node.name] = len(nodes)
+        nodes.append(ViewNode(node.name, node.op, attrs=node_attrs(node), shape=shape,
+                              is_folded=_is_foldable(node)))
+    raw_inputs: list[list[int]] = [[] for _ in nodes]
+    done: set[int] = set()
+    for node in graph_def.node:
+        i = index[node.name]
+        if i in done:
+            continue  # the duplicate we skipped above
+        done.add(i)
+        for ref in node.input:
+            name, control = input_name(ref)
+            j = index.get(name)
+            if control:
+                nodes[i].n_control += 1
+            elif j is not None:
+                raw_inputs[i].append(j)
+    # Fold pass-through reads of folded nodes, repeatedly (Identity of Identity of Const).
+    changed = True
+    while changed:
+        changed = False
+        for i, n in enumerate(nodes):
+            if (not n.is_folded and n.op in PASS_THROUGH_OPS and raw_inputs[i]
+                    and all(nodes[j].is_folded for j in raw_inputs[i])):
+                n.is_folded = True
+                changed = True
+    for i, n in enumerate(nodes):
+        seen: set[int] = set()
+        for j in raw_inputs[i]:
+            if j in seen:
+                continue
+            seen.add(j)
+            (n.folded if nodes[j].is_folded else n.inputs).append(j)
+    return CleanGraph(nodes, index, n_functions=len(graph_def.library.function))
+
+
+def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]:
+    """Return ``{node name: output shape text}`` by importing ``graph_def`` into a tf.Graph.
+
+    In: a GraphDef (with real constant bodies). Out: shapes as TensorFlow infers them
+    statically; an empty dict when the graph is bigger than ``max_nodes`` or cannot be
+    imported (unknown ops, a training graph with functions TensorFlow lacks...). Never raises.
+    """
+    if len(graph_def.node) > max_nodes:
+        return {}
+    try:
+        import tensorflow as tf
+
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.compat.v1.import_graph_def(copy.copy(graph_def), name="")
+        out = {}
+        for op in graph.get_operations():
+            texts = []
+            for t in op.outputs:
+                shape = t.shape
+                if shape.rank is None:
+                    texts.append("<unknown rank>")
+                else:
+                    dims = ["?" if d is None else str(d) for d in shape.as_list()]
+                    texts.append("(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")")
+            out[op.name] = "; ".join(texts)
+        return out
+    except Exception:  # noqa: BLE001 - shapes are a nicety; a graph we cannot import has none
+        return {}

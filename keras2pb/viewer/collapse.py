@@ -1,0 +1,282 @@
+"""Group a cleaned graph's ops into name-scope boxes, and pick which boxes start expanded."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from .clean import CleanGraph
+
+#: A scope with more direct ops than this gets them grouped by op type ("Mul ×120").
+GROUP_OPS_ABOVE = 40
+#: Same-type groups bigger than this are split into chunks of this size.
+CHUNK_SIZE = 100
+#: A scope with more direct boxes than this has them split into parts of ``CHUNK_SIZE``.
+CHUNK_CHILDREN_ABOVE = 500
+#: Most boxes the first view shows before it stops expanding scopes.
+INITIAL_BUDGET = 40
+#: Most boxes laid out at once; the viewer refuses expansions beyond it.
+MAX_BOXES = 800
+
+
+@dataclass
+class Scope:
+    """A box that holds ops: a name scope, or a synthetic group of same-type ops."""
+
+    label: str
+    path: str  # the real name prefix of its members ("" for the root)
+    parent: int  # -1 for the root
+    kind: str  # "root", "scope" or "group"
+    scopes: list[int] = field(default_factory=list)  # child scopes
+    ops: list[int] = field(default_factory=list)  # member nodes (folded ones included)
+    count: int = 0  # all nodes beneath
+    shown: int = 0  # nodes beneath that are not folded
+    depth: int = 0
+
+
+@dataclass
+class Hierarchy:
+    """The scope tree of a CleanGraph: ``scopes[0]`` is the root; ``parent[node]`` its scope."""
+
+    scopes: list[Scope]
+    parent: list[int]
+
+    def n_boxes(self, s: int, graph: CleanGraph) -> int:
+        """Return how many boxes scope ``s`` shows when expanded (child scopes + shown ops)."""
+        sc = self.scopes[s]
+        return len(sc.scopes) + sum(1 for i in sc.ops if not graph.nodes[i].is_folded)
+
+
+def _scope_path(name: str) -> str:
+    return name.rpartition("/")[0]
+
+
+def build_hierarchy(graph: CleanGraph) -> Hierarchy:
+    """Build the scope tree of ``graph``.
+
+    In: a CleanGraph. Out: a Hierarchy where every node sits in the scope named by its name's
+    prefix (a node whose name is also a scope sits inside that scope); scopes with at most one
+    shown op are dissolved into their parent; a scope with more than ``GROUP_OPS_ABOVE`` direct
+    ops gets same-type ops grouped ("Mul ×120"); no box holds more than ``CHUNK_SIZE`` same-type
+    ops, nor more than ``CHUNK_CHILDREN_ABOVE`` child boxes (chunked in graph order).
+    """
+    names = [n.name for n in graph.nodes]
+    prefixes: set[str] = set()
+    for name in names:
+        parts = name.split("/")
+        for k in range(1, len(parts)):
+            prefixes.add("/".join(parts[:k]))
+    scopes = [Scope("", "", -1, "root")]
+    by_path: dict[str, int] = {"": 0}
+
+    def scope_for(path: str) -> int:
+        if path in by_path:
+            return by_path[path]
+        parent = scope_for(_scope_path(path))
+        idx = len(scopes)
+        scopes.append(Scope(path.rpartition("/")[2], path, parent, "scope"))
+        scopes[parent].scopes.append(idx)
+        by_path[path] = idx
+        return idx
+
+    parent = [0] * len(names)
+    for i, name in enumerate(names):
+        s = scope_for(name if name in prefixes else _scope_path(name))
+        scopes[s].ops.append(i)
+        parent[i] = s
+    hier = Hierarchy(scopes, parent)
+    _count(hier, graph)
+    _dissolve_small(hier, graph)
+    _group_big(hier, graph)
+    return _compact(hier, graph)
+
+
+def _count(hier: Hierarchy, graph: CleanGraph) -> None:
+    scopes = hier.scopes
+    order = _preorder(hier)
+    for s in order:
+        sc = scopes[s]
+        sc.depth = 0 if sc.parent < 0 else scopes[sc.parent].depth + 1
+    for s in reversed(order):
+        sc = scopes[s]
+        sc.count = len(sc.ops) + sum(scopes[c].count for c in sc.scopes)
+        sc.shown = (sum(1 for i in sc.ops if not graph.nodes[i].is_folded)
+                    + sum(scopes[c].shown for c in sc.scopes))
+
+
+def _preorder(hier: Hierarchy) -> list[int]:
+    out, stack = [], [0]
+    while stack:
+        s = stack.pop()
+        out.append(s)
+        stack.extend(reversed(hier.scopes[s].scopes))
+    return out
+
+
+def _dissolve_small(hier: Hierarchy, graph: CleanGraph) -> None:
+    """Move the members of scopes with at most one shown op up into their parent."""
+    scopes = hier.scopes
+    for s in reversed(_preorder(hier)):
+        sc = scopes[s]
+        if s == 0 or sc.shown > 1:
+            continue
+        up = scopes[sc.parent]
+        pos = up.scopes.index(s)
+        up.scopes[pos:pos + 1] = sc.scopes
+        for c in sc.scopes:
+            scopes[c].parent = sc.parent
+        up.ops.extend(sc.ops)
+        for i in sc.ops:
+            hier.parent[i] = sc.parent
+        sc.scopes, sc.ops, sc.parent = [], [], -2  # dead; removed by _compact
+    for sc in scopes:
+        sc.ops.sort()
+
+
+def _new_scope(hier: Hierarchy, label: str, parent: int) -> int:
+    idx = len(hier.scopes)
+    hier.scopes.append(Scope(label, hier.scopes[parent].path, parent, "group"))
+    hier.scopes[parent].scopes.append(idx)
+    return idx
+
+
+def _group_big(hier: Hierarchy, graph: CleanGraph) -> None:
+    """Group same-type ops of crowded scopes, and chunk boxes that hold too many children."""
+    for s in list(_preorder(hier)):
+        sc = hier.scopes[s]
+        shown = [i for i in sc.ops if not graph.nodes[i].is_folded]
+        if len(shown) > GROUP_OPS_ABOVE:
+            by_op: dict[str, list[int]] = {}
+            for i in shown:
+                by_op.setdefault(graph.nodes[i].op, []).append(i)
+            for op, members in by_op.items():
+                if len(members) < 2:
+                    continue
+                g = _new_scope(hier, f"{op} ×{len(members)}", s)
+                _move_ops(hier, s, g, members)
+                if len(members) > CHUNK_SIZE:
+                    for k in range(0, len(members), CHUNK_SIZE):
+                        part = members[k:k + CHUNK_SIZE]
+                        label = f"{op} {k + 1}–{k + len(part)}"
+                        _move_ops(hier, g, _new_scope(hier, label, g), part)
+        _chunk_children(hier, graph, s)
+    _count(hier, graph)
+
+
+def _move_ops(hier: Hierarchy, src: int, dst: int, members: list[int]) -> None:
+    moving = set(members)
+    hier.scopes[src].ops = [i for i in hier.scopes[src].ops if i not in moving]
+    hier.scopes[dst].ops.extend(members)
+    for i in members:
+        hier.parent[i] = dst
+
+
+def _chunk_children(hier: Hierarchy, graph: CleanGraph, s: int) -> None:
+    sc = hier.scopes[s]
+    boxes = [("s", c) for c in sc.scopes]
+    boxes += [("n", i) for i in sc.ops if not graph.nodes[i].is_folded]
+    if len(boxes) <= CHUNK_CHILDREN_ABOVE:
+        return
+    sc.scopes = []
+    folded = [i for i in sc.ops if graph.nodes[i].is_folded]
+    sc.ops = folded
+    for k in range(0, len(boxes), CHUNK_SIZE):
+        part = boxes[k:k + CHUNK_SIZE]
+        g = _new_scope(hier, f"{sc.label or 'graph'} part {k // CHUNK_SIZE + 1}", s)
+        for kind, x in part:
+            if kind == "s":
+                hier.scopes[g].scopes.append(x)
+                hier.scopes[x].parent = g
+            else:
+                hier.scopes[g].ops.append(x)
+                hier.parent[x] = g
+
+
+def _compact(hier: Hierarchy, graph: CleanGraph) -> Hierarchy:
+    """Drop dissolved scopes and renumber the rest in preorder (root first)."""
+    order = _preorder(hier)
+    new_id = {old: new for new, old in enumerate(order)}
+    scopes = []
+    for old in order:
+        sc = hier.scopes[old]
+        sc.parent = new_id[sc.parent] if sc.parent >= 0 else -1
+        sc.scopes = [new_id[c] for c in sc.scopes]
+        scopes.append(sc)
+    parent = [new_id[p] for p in hier.parent]
+    out = Hierarchy(scopes, parent)
+    _count(out, graph)
+    return out
+
+
+def initial_expansion(hier: Hierarchy, graph: CleanGraph, budget: int = INITIAL_BUDGET,
+                      max_boxes: int = MAX_BOXES) -> set[int]:
+    """Choose the scopes the first view shows expanded.
+
+    In: the hierarchy, its graph, the box budget of the first view and the hard cap.
+    Out: a set of scope indices (always holding the root, 0). Scopes are expanded breadth
+    first, cheapest first, while the view stays within ``budget`` boxes; a scope holding at
+    least 80 % of its parent's ops is expanded as long as the view stays within ``max_boxes``.
+    """
+    expanded = {0}
+    count = hier.n_boxes(0, graph)
+    queue = deque(sorted(hier.scopes[0].scopes, key=lambda c: hier.n_boxes(c, graph)))
+    while queue:
+        s = queue.popleft()
+        sc = hier.scopes[s]
+        cost = hier.n_boxes(s, graph) - 1
+        dominant = sc.shown >= 0.8 * hier.scopes[sc.parent].shown
+        if count + cost <= budget or (dominant and count + cost <= max_boxes):
+            expanded.add(s)
+            count += cost
+            queue.extend(sorted(sc.scopes, key=lambda c: hier.n_boxes(c, graph)))
+    return expanded
+
+
+@dataclass
+class VisibleGraph:
+    """What the viewer lays out for a set of expanded scopes."""
+
+    boxes: list[str]  # "n<node>" for an op, "s<scope>" for a collapsed scope
+    edges: Counter  # (box, box) -> how many data edges it stands for
+    clusters: list[int]  # expanded scopes drawn as frames (the root excluded)
+
+
+def box_of(hier: Hierarchy, node: int, expanded: set[int]) -> str:
+    """Return the id of the box that shows ``node``: its outermost collapsed scope, or itself."""
+    s = hier.parent[node]
+    top = None
+    while s > 0:
+        if s not in expanded:
+            top = s
+        s = hier.scopes[s].parent
+    return f"s{top}" if top is not None else f"n{node}"
+
+
+def visible_graph(hier: Hierarchy, graph: CleanGraph, expanded: set[int]) -> VisibleGraph:
+    """Return the boxes, edges and frames shown when the scopes in ``expanded`` are open.
+
+    This mirrors what ``assets/viewer.js`` computes in the browser (the tests compare both).
+    Edges inside one box vanish; parallel edges between two boxes merge, keeping a count.
+    """
+    box = {}
+    for i, n in enumerate(graph.nodes):
+        if not n.is_folded:
+            box[i] = box_of(hier, i, expanded)
+    boxes = sorted(set(box.values()))
+    edges: Counter = Counter()
+    for i, b in box.items():
+        for j in graph.nodes[i].inputs:
+            a = box.get(j)
+            if a is not None and a != b:
+                edges[(a, b)] += 1
+    clusters = [s for s in range(1, len(hier.scopes))
+                if s in expanded and _all_open(hier, hier.scopes[s].parent, expanded)]
+    return VisibleGraph(boxes, edges, clusters)
+
+
+def _all_open(hier: Hierarchy, s: int, expanded: set[int]) -> bool:
+    while s > 0:
+        if s not in expanded:
+            return False
+        s = hier.scopes[s].parent
+    return True

