@@ -60,7 +60,8 @@ def _cmd_freeze(args: argparse.Namespace) -> None:
     from .freeze import freeze, sidecar_path
 
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
-                  batch_size=args.batch_size, safe_mode=not args.unsafe)
+                  batch_size=args.batch_size, safe_mode=not args.unsafe,
+                  for_opencv=args.for_opencv)
     ins = ", ".join(i["tensor"] for i in side["inputs"])
     outs = ", ".join(o["tensor"] for o in side["outputs"])
     print(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, {side['node_count']} nodes)"
@@ -134,6 +135,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
     x = _read_inputs(args.input) if args.input else None
+    if args.runtimes:
+        from .runtimes import format_table, verify_runtimes
+
+        rows = verify_runtimes(args.model, args.graph, args.runtimes.split(","), x,
+                               custom_objects=_custom_objects(args), safe_mode=not args.unsafe)
+        print(json.dumps(rows, indent=2) if args.json else format_table(rows))
+        return 0 if all(r["status"] != "failed" for r in rows) else EXIT_USER_ERROR
     result = verify(args.model, args.graph, x, custom_objects=_custom_objects(args),
                     safe_mode=not args.unsafe)
     if args.json:
@@ -143,6 +151,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
               f"argmax agreement {result.argmax_agreement:.1%} -> "
               f"{'OK' if result.ok else 'MISMATCH'}")
     return 0 if result.ok else EXIT_USER_ERROR
+
+
+def _cmd_export_onnx(args: argparse.Namespace) -> None:
+    from .onnx_export import export_onnx
+
+    path = export_onnx(args.graph, args.output, opset=args.opset)
+    print(f"wrote {path}")
 
 
 def _cmd_show(args: argparse.Namespace) -> None:
@@ -176,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", help="frozen graph to write (.pb)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="fix the batch dimension (default: dynamic)")
+    p.add_argument("--for-opencv", action="store_true",
+                   help="write the constant-folded variant OpenCV's DNN module can read")
     p.set_defaults(func=_cmd_freeze)
 
     p = sub.add_parser("inspect", parents=[common],
@@ -200,8 +217,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="Keras model file (.h5, .keras)")
     p.add_argument("graph", help="frozen graph (.pb)")
     p.add_argument("--input", help=".npy/.npz inputs (default: MNIST digits or noise)")
+    p.add_argument("--runtimes", metavar="LIST",
+                   help="comma-separated runtimes to compare, e.g. tf,opencv,onnx "
+                        "(runtimes not installed are reported as skipped)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("export-onnx", parents=[common],
+                       help="convert a frozen .pb to ONNX (needs tf2onnx: keras2pb[runtimes])")
+    p.add_argument("graph", help="frozen graph (.pb) with its .pb.json sidecar")
+    p.add_argument("output", help="ONNX file to write")
+    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: tf2onnx's)")
+    p.set_defaults(func=_cmd_export_onnx)
 
     p = sub.add_parser("show", parents=[common],
                        help="write an offline HTML page showing one or two graphs side by side")

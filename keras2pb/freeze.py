@@ -155,14 +155,17 @@ def freeze(
     custom_objects: dict[str, Any] | None = None,
     batch_size: int | None = None,
     safe_mode: bool = True,
+    for_opencv: bool = False,
 ) -> dict[str, Any]:
     """Freeze a Keras model (object, ``.h5`` or ``.keras`` file) into one binary ``.pb``.
 
     Writes ``output_path`` and its sidecar ``<output_path>.json`` (inputs and outputs: tensor
     names, shapes, dtypes, the Keras input/output they came from), each atomically, and
     returns the sidecar dict. ``custom_objects`` and ``safe_mode`` are passed to Keras when
-    loading a file. Raises Keras2pbError for unloadable models, unwritable paths, graphs over
-    2 GiB, or training ops left in the graph; nothing is written then.
+    loading a file. ``for_opencv=True`` writes the variant OpenCV's DNN module can read
+    (constant-folded by grappler; see ``keras2pb.opencv``). Raises Keras2pbError for
+    unloadable models, unwritable paths, graphs over 2 GiB, or training ops left in the graph;
+    nothing is written then.
     """
     out = Path(output_path)
     if isinstance(model_or_path, keras.Model):
@@ -172,6 +175,10 @@ def freeze(
         model = load_keras_model(model_or_path, custom_objects, safe_mode)
         source = os.fspath(model_or_path)
     frozen = freeze_model(model, batch_size)
+    if for_opencv:
+        from .opencv import make_opencv_ready
+
+        frozen = Frozen(*make_opencv_ready(frozen.graph_def, frozen.sidecar))
     data = frozen.graph_def.SerializeToString()
     sidecar = dict(frozen.sidecar, graph=out.name, source=source, size_bytes=len(data))
     text = json.dumps(sidecar, indent=2) + "\n"
