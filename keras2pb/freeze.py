@@ -22,8 +22,8 @@ from .fileio import atomic_write_bytes, atomic_write_text
 from .graphcheck import check_frozen
 from .graphio import PROTOBUF_LIMIT
 from .kerasio import load_keras_model
+from .sidecar import SIDECAR_FORMAT, sidecar_path
 
-SIDECAR_FORMAT = "keras2pb-sidecar/1"
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 
 
@@ -141,11 +141,6 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
         "keras": keras.__version__,
     }
     return Frozen(gd, sidecar)
-
-
-def sidecar_path(pb_path: str | os.PathLike) -> Path:
-    """The sidecar file that goes with ``pb_path``: ``<pb_path>.json``."""
-    return Path(f"{os.fspath(pb_path)}.json")
 
 
 def freeze(

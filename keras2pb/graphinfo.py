@@ -11,7 +11,8 @@ from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .graphcheck import all_nodes, training_ops, unknown_ops, unsafe_ops
 from .graphio import as_graph_def
-from .load import TensorInfo, discover_io, read_sidecar
+from .load import TensorInfo, discover_io
+from .sidecar import read_sidecar
 
 
 def op_histogram(gd: GraphDef) -> dict[str, int]:

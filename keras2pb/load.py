@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +13,9 @@ import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .errors import Keras2pbError
-from .freeze import sidecar_path
 from .graphcheck import validate_graph
 from .graphio import read_graph_def
+from .sidecar import read_sidecar
 
 #: The name scope the classic tutorial imported graphs under: fetch "import/probs:0".
 IMPORT_PREFIX = "import"
@@ -59,20 +58,6 @@ def discover_io(gd: GraphDef) -> tuple[list[TensorInfo], list[TensorInfo]]:
         dtype = n.attr["T"].type if "T" in n.attr else 1
         outputs.append(TensorInfo(n.name, f"{n.name}:0", None, tf.as_dtype(dtype).name))
     return inputs, outputs
-
-
-def read_sidecar(pb_path: str | os.PathLike) -> dict[str, Any] | None:
-    """Return the sidecar dict that ``freeze`` wrote next to ``pb_path``, or None if absent."""
-    path = sidecar_path(pb_path)
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        [_info(e) for e in data["inputs"] + data["outputs"]]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise Keras2pbError(f"{path}: sidecar is not valid keras2pb JSON ({exc}); "
-                            "delete it or freeze again") from exc
-    return data
 
 
 def closest_names(name: str, choices: list[str]) -> list[str]:
