@@ -57,7 +57,7 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def _cmd_freeze(args: argparse.Namespace) -> None:
-    from .freeze import freeze
+    from .freezing import freeze
     from .sidecar import sidecar_path
 
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
@@ -111,7 +111,7 @@ def _write_outputs(path: str, result: Any) -> None:
 def _cmd_predict(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from .load import load
+    from .loading import load
 
     x = _read_inputs(args.input)
     with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
@@ -133,7 +133,7 @@ def _cmd_predict(args: argparse.Namespace) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import verify
+    from .verifying import verify
 
     x = _read_inputs(args.input) if args.input else None
     if args.runtimes:

@@ -11,7 +11,7 @@ from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .graphcheck import all_nodes, training_ops, unknown_ops, unsafe_ops
 from .graphio import as_graph_def
-from .load import TensorInfo, discover_io
+from .loading import TensorInfo, discover_io
 from .sidecar import read_sidecar
 
 

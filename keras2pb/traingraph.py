@@ -7,7 +7,7 @@ import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .errors import Keras2pbError
-from .freeze import _structures
+from .freezing import _structures
 
 _SPARSE_LOSSES = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
 

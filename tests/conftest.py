@@ -71,7 +71,9 @@ def zoo(tmp_path_factory):
         model = case["model"]
         names = [t.name for t in model.inputs]
         feeds = _feeds(names)
-        x = feeds if isinstance(getattr(model, "_inputs_struct", None), dict) else feeds["image"]
+        structure = getattr(model, "_inputs_struct", None)
+        x = (feeds if isinstance(structure, dict)
+             else [feeds["image"]] if isinstance(structure, list) else feeds["image"])
         y = model(x, training=False)
         expected = ({k: np.asarray(v) for k, v in y.items()} if isinstance(y, dict)
                     else {"probs": np.asarray(y)})

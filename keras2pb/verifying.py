@@ -10,8 +10,9 @@ import keras
 import numpy as np
 
 from .errors import Keras2pbError
+from .freezing import _structures
 from .kerasio import load_keras_model
-from .load import load
+from .loading import load
 
 
 @dataclass
@@ -56,9 +57,10 @@ def _keras_inputs(model: keras.Model, graph, feeds: dict[str, Any]) -> Any:
     keys = ([e["keras_input"] for e in graph.sidecar["inputs"]] if graph.sidecar
             else graph.input_names)
     arrays = [np.asarray(feeds[i.name]) for i in graph.inputs]
-    if isinstance(getattr(model, "_inputs_struct", None), dict):
+    structure = _structures(model)[0]
+    if isinstance(structure, dict):
         return dict(zip(keys, arrays, strict=True))
-    return arrays[0] if len(arrays) == 1 else arrays
+    return list(arrays) if isinstance(structure, (list, tuple)) else arrays[0]
 
 
 def verify(model_or_path: keras.Model | str | os.PathLike, pb_path: str | os.PathLike,
