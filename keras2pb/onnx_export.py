@@ -1,0 +1,109 @@
+"""Converting a frozen .pb to ONNX with tf2onnx (names from the sidecar) and running it in ORT."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import Keras2pbError
+from .runtimes import optional_module
+
+_ORT_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
+              "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(uint8)": np.uint8,
+              "tensor(bool)": np.bool_, "tensor(float16)": np.float16}
+
+
+@contextlib.contextmanager
+def _quiet_loggers(*names: str) -> Iterator[None]:
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
+                opset: int | None = None) -> Path:
+    """Convert the frozen graph ``pb_path`` to an ONNX file ``onnx_path`` with tf2onnx.
+
+    In: a ``.pb`` with its keras2pb sidecar (``<pb>.json``): the input and output tensor
+    names come from it, nothing is guessed; ``opset``: the ONNX opset (default: tf2onnx's).
+    The ONNX inputs/outputs keep the TF tensor names (``image:0``, ``probs:0``); inputs stay
+    NHWC. Out: the written path (written atomically). Raises Keras2pbError when tf2onnx is not
+    installed, the sidecar is missing, or the conversion fails.
+    """
+    from .fileio import atomic_write_bytes
+    from .graphio import read_graph_def
+    from .sidecar import read_sidecar
+
+    pb_path = Path(pb_path)
+    tf2onnx = optional_module("tf2onnx")
+    graph_def = read_graph_def(pb_path)
+    sidecar = read_sidecar(pb_path)
+    if sidecar is None:
+        raise Keras2pbError(f"{pb_path}: no sidecar {pb_path.name}.json naming the inputs and "
+                            "outputs; freeze the model with keras2pb to get one")
+    inputs = [e["tensor"] for e in sidecar["inputs"]]
+    outputs = [e["tensor"] for e in sidecar["outputs"]]
+    try:
+        with _quiet_loggers("tf2onnx", "tensorflow"):
+            model_proto, _ = tf2onnx.convert.from_graph_def(
+                graph_def, input_names=inputs, output_names=outputs, opset=opset)
+    except Exception as exc:  # tf2onnx raises many types (ValueError, KeyError, its own)
+        first = " ".join(str(exc).split())[:300]
+        raise Keras2pbError(f"tf2onnx could not convert the graph: {type(exc).__name__}: "
+                            f"{first}", pb_path) from exc
+    model_proto.doc_string = f"converted by keras2pb from {pb_path.name}"
+    return atomic_write_bytes(onnx_path, model_proto.SerializeToString())
+
+
+class OnnxModel:
+    """An ONNX file exported by ``export_onnx``, run by ONNX Runtime on the CPU.
+
+    ``model(feeds)`` takes a dict input name (``image`` or ``image:0``) -> array, or one array
+    for a one-input model, and returns a dict output name (``probs``) -> array.
+    """
+
+    def __init__(self, onnx_path: str | os.PathLike) -> None:
+        ort = optional_module("onnxruntime")
+        self.path = Path(onnx_path)
+        try:
+            self.session = ort.InferenceSession(str(self.path),
+                                                providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime's own exception types
+            raise Keras2pbError(f"ONNX Runtime could not load the model: "
+                                f"{' '.join(str(exc).split())[:300]}", self.path) from exc
+        self.version = ort.__version__
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self._dtypes = {i.name: _ORT_TYPES.get(i.type) for i in self.session.get_inputs()}
+        self.output_names = [o.name for o in self.session.get_outputs()]
+
+    def __call__(self, feeds: Any) -> dict[str, np.ndarray]:
+        """Run the model; ``feeds`` as in the class docstring. Raises Keras2pbError."""
+        if not isinstance(feeds, dict):
+            if len(self.input_names) != 1:
+                raise Keras2pbError(f"the model has inputs {', '.join(self.input_names)}: "
+                                    "pass a dict", self.path)
+            feeds = {self.input_names[0]: feeds}
+        by_node = {k.split(":")[0]: v for k, v in feeds.items()}
+        missing = [n for n in self.input_names if n.split(":")[0] not in by_node]
+        if missing:
+            raise Keras2pbError(f"missing input(s) {', '.join(missing)}", self.path)
+        ort_feeds = {n: np.ascontiguousarray(by_node[n.split(":")[0]], dtype=self._dtypes[n])
+                     for n in self.input_names}
+        try:
+            results = self.session.run(self.output_names, ort_feeds)
+        except Exception as exc:
+            raise Keras2pbError(f"ONNX Runtime refused the input: "
+                                f"{' '.join(str(exc).split())[:300]}", self.path) from exc
+        return {n.split(":")[0]: r for n, r in zip(self.output_names, results, strict=True)}

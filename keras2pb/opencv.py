@@ -1,0 +1,374 @@
+"""OpenCV DNN: make a frozen graph it can read, and run it in a child process where crashes stay."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import Keras2pbError
+from .runtimes import optional_module
+from .sidecar import read_sidecar, sidecar_path
+
+if TYPE_CHECKING:
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+#: The grappler passes that make a Keras-frozen graph readable by OpenCV. Never "remapper":
+#: it fuses ops into ``_Fused*`` kernels OpenCV does not know.
+OPENCV_OPTIMIZERS = ("constfold", "dependency", "pruning")
+#: Ops OpenCV's TensorFlow importer cannot run at all.
+_REFUSED_OPS = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "While",
+                "StatelessWhile", "If", "StatelessIf", "PartitionedCall",
+                "StatefulPartitionedCall"}
+#: Ops whose following BiasAdd / Add of a constant OpenCV fuses into one layer named after them.
+_BIAS_FUSERS = {"Conv2D", "MatMul", "DepthwiseConv2dNative", "Conv2DBackpropInput", "Conv3D"}
+_ADDS = {"BiasAdd", "Add", "AddV2"}
+#: How OpenCV wants 4-D image tensors: NCHW blobs (``x.transpose(0, 3, 1, 2)``).
+NCHW = (0, 3, 1, 2)
+NHWC = (0, 2, 3, 1)
+#: Seconds a child process may take before it is stopped.
+CHILD_TIMEOUT = 900.0
+
+
+def _src(name: str) -> str:
+    return name.lstrip("^").split(":")[0]
+
+
+def optimize_graph(graph_def: GraphDef, keep: list[str],
+                   optimizers: tuple[str, ...] = OPENCV_OPTIMIZERS) -> GraphDef:
+    """One grappler pass of ``optimizers`` over ``graph_def``, keeping the nodes in ``keep``.
+
+    In: a frozen GraphDef and the node names that must survive (inputs and outputs). Out: the
+    optimized GraphDef (constants folded, Identity chains and dead nodes removed).
+    """
+    import tensorflow as tf
+    from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
+    from tensorflow.python.grappler import tf_optimizer
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+        meta = tf.compat.v1.train.export_meta_graph(graph_def=graph.as_graph_def(),
+                                                    graph=graph)
+    meta.collection_def["train_op"].node_list.value.extend(keep)
+    config = config_pb2.ConfigProto()
+    rewrite = config.graph_options.rewrite_options
+    rewrite.optimizers.extend(optimizers)
+    rewrite.meta_optimizer_iterations = rewriter_config_pb2.RewriterConfig.ONE
+    rewrite.min_graph_nodes = -1  # small graphs too
+    return tf_optimizer.OptimizeGraph(config, meta)
+
+
+def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
+    """Turn ``AddV2(x, c)`` with a 1-D constant ``c`` over the channels of a 4-D ``x`` into
+    ``BiasAdd(x, c)`` (the same arithmetic).
+
+    OpenCV 5's new engine cannot broadcast such an add over its NCHW blob (BatchNorm folded
+    after a bias-free Conv2D leaves one). Returns the new GraphDef and how many were rewritten.
+    """
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    consts = {n.name: n for n in graph_def.node if n.op == "Const"}
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    count = 0
+    for node in out.node:
+        if node.op not in ("Add", "AddV2") or len(node.input) != 2 or \
+                any(i.startswith("^") for i in node.input):
+            continue
+        for c_idx, x_idx in ((1, 0), (0, 1)):
+            const = consts.get(_src(node.input[c_idx]))
+            if const is None:
+                continue
+            dims = const.attr["value"].tensor.tensor_shape.dim
+            x_name = node.input[x_idx] if ":" in node.input[x_idx] else f"{node.input[x_idx]}:0"
+            x_shape = graph.get_tensor_by_name(x_name).shape
+            if len(dims) != 1 or x_shape.rank != 4 or x_shape[-1] != dims[0].size:
+                continue
+            x_input, c_input = node.input[x_idx], node.input[c_idx]
+            del node.input[:]
+            node.input.extend([x_input, c_input])
+            node.op = "BiasAdd"
+            node.attr["data_format"].s = b"NHWC"
+            count += 1
+            break
+    return out, count
+
+
+def opencv_layer_name(graph_def: GraphDef, node_name: str) -> str:
+    """The OpenCV DNN layer that computes TF node ``node_name``: OpenCV drops Identity nodes
+    and fuses a bias add into the Conv2D/MatMul before it (the layer keeps that op's name)."""
+    nodes = {n.name: n for n in graph_def.node}
+    node = nodes[node_name]
+    while node.op == "Identity" and node.input:
+        node = nodes[_src(node.input[0])]
+    if node.op in _ADDS:
+        srcs = [nodes[_src(i)] for i in node.input if not i.startswith("^")]
+        others = [s for s in srcs if s.op != "Const"]
+        if len(srcs) == 2 and len(others) == 1 and others[0].op in _BIAS_FUSERS:
+            node = others[0]
+    return node.name
+
+
+def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dict]:
+    """Rewrite a frozen graph into the variant OpenCV DNN reads (``freeze(for_opencv=True)``).
+
+    In: the GraphDef and sidecar from ``freeze_model``. Out: the grappler-optimized GraphDef
+    (constant-folded, no ``_Fused*`` ops, same input and output names, so ``keras2pb.load``
+    still runs it) and a copy of the sidecar with an ``"opencv"`` entry: the input layout OpenCV
+    expects (NCHW blobs for images), the layer names to pass to ``net.forward`` and an example.
+    Raises Keras2pbError if the graph holds ops OpenCV cannot run or lost an input/output.
+    """
+    inputs = [e["name"] for e in sidecar["inputs"]]
+    outputs = [e["name"] for e in sidecar["outputs"]]
+    optimized = optimize_graph(graph_def, inputs + outputs)
+    optimized, rewritten = adds_to_bias_adds(optimized)
+    names = {n.name for n in optimized.node}
+    lost = [n for n in inputs + outputs if n not in names]
+    if lost:
+        raise Keras2pbError(f"optimizing for OpenCV removed {', '.join(lost)}; the model does "
+                            "not use that input, so OpenCV could not feed it")
+    bad = [(n.name, n.op) for n in optimized.node
+           if n.op.startswith("_") or n.op in _REFUSED_OPS]
+    if bad:
+        shown = ", ".join(f"{n} ({op})" for n, op in bad[:5])
+        raise Keras2pbError(f"OpenCV DNN cannot run this graph: it keeps {shown} after "
+                            "constant folding (control flow or fused kernels)")
+    cv_inputs = []
+    for e in sidecar["inputs"]:
+        rank = len(e["shape"])
+        shape = e["shape"]
+        layout = {4: "NCHW", 2: "NC"}.get(rank, "as-is")
+        if rank == 4:
+            shape = [shape[i] for i in NCHW]
+        cv_inputs.append({"name": e["name"], "layout": layout, "shape": shape,
+                          "transpose": list(NCHW) if rank == 4 else None})
+    cv_outputs = []
+    for e in sidecar["outputs"]:
+        rank = len(e["shape"]) if e.get("shape") is not None else 0
+        cv_outputs.append({"name": e["name"], "layer": opencv_layer_name(optimized, e["name"]),
+                           "layout": "NCHW" if rank == 4 else "as-is",
+                           "transpose_back": list(NHWC) if rank == 4 else None})
+    layers = [o["layer"] for o in cv_outputs]
+    sets = "; ".join(f"net.setInput(x_{i['name']}"
+                     f"{'.transpose(0, 3, 1, 2)' if i['transpose'] else ''}, {i['name']!r})"
+                     for i in cv_inputs)
+    batch = {e["shape"][0] for e in sidecar["inputs"]}
+    new = dict(sidecar)
+    new["node_count"] = len(optimized.node)
+    new["variant"] = "opencv"
+    new["opencv"] = {
+        "optimizers": list(OPENCV_OPTIMIZERS),
+        "input_layout": "NCHW" if any(i["layout"] == "NCHW" for i in cv_inputs) else "NC",
+        "inputs": cv_inputs,
+        "outputs": cv_outputs,
+        "output_layers": layers,
+        "adds_to_bias_adds": rewritten,
+        "fixed_batch": None if batch == {None} else sorted(b for b in batch if b is not None),
+        "usage": f"net = cv2.dnn.readNetFromTensorflow(PB); {sets}; net.forward({layers!r})",
+    }
+    return optimized, new
+
+
+def _read_sidecar(pb_path: Path) -> dict[str, Any]:
+    sidecar = read_sidecar(pb_path)
+    if sidecar is None:
+        raise Keras2pbError(f"{pb_path}: no sidecar {pb_path.name}.json; freeze it with keras2pb "
+                            "(freeze --for-opencv) so the input layout and layer names are known")
+    return sidecar
+
+
+def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
+                      sidecar: dict | None, folder: str | os.PathLike) -> tuple[Path, bool]:
+    """``pb_path`` if it already is the OpenCV variant, else the variant written into ``folder``.
+
+    Returns ``(path, converted)``. Raises Keras2pbError without a sidecar or when the graph
+    cannot be made OpenCV-ready.
+    """
+    if sidecar is None:
+        sidecar = _read_sidecar(Path(pb_path))
+    if "opencv" in sidecar:
+        return Path(pb_path), False
+    from .fileio import atomic_write_bytes, atomic_write_text
+
+    gd, side = make_opencv_ready(graph_def, sidecar)
+    out = Path(folder) / (Path(pb_path).stem + ".opencv.pb")
+    atomic_write_bytes(out, gd.SerializeToString())
+    atomic_write_text(sidecar_path(out), json.dumps(side, indent=2) + "\n")
+    return out, True
+
+
+@dataclass
+class OpenCVRun:
+    """What one OpenCV child process did: outputs by TF output name, and its timings."""
+
+    outputs: dict[str, np.ndarray]
+    version: str
+    load_seconds: float
+    seconds: list[float] = field(default_factory=list)  # one per timed call
+
+    @property
+    def median_ms(self) -> float | None:
+        """Median of the timed calls in milliseconds (None when nothing was timed)."""
+        return statistics.median(self.seconds) * 1e3 if self.seconds else None
+
+
+def _as_feeds(feeds: Any, cv: dict[str, Any], pb_path: Path) -> dict[str, np.ndarray]:
+    names = [i["name"] for i in cv["inputs"]]
+    if not isinstance(feeds, dict):
+        if len(names) != 1:
+            raise Keras2pbError(f"the graph has {len(names)} inputs ({', '.join(names)}): "
+                                "pass a dict name -> array", pb_path)
+        feeds = {names[0]: feeds}
+    feeds = {k.split(":")[0]: v for k, v in feeds.items()}
+    missing = [n for n in names if n not in feeds]
+    if missing:
+        raise Keras2pbError(f"missing input(s) {', '.join(missing)}; the graph needs "
+                            f"{', '.join(names)}", pb_path)
+    blobs = {}
+    for info in cv["inputs"]:
+        arr = np.asarray(feeds[info["name"]], dtype=np.float32)
+        if info["transpose"]:
+            if arr.ndim != 4:
+                raise Keras2pbError(f"input {info['name']!r} expects a 4-D NHWC array, got "
+                                    f"shape {arr.shape}", pb_path)
+            arr = arr.transpose(info["transpose"])
+        blobs[info["name"]] = np.ascontiguousarray(arr)
+    return blobs
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
+               engine: str = "auto", timeout: float = CHILD_TIMEOUT) -> OpenCVRun:
+    """Run the OpenCV variant ``pb_path`` on ``feeds`` in a child process.
+
+    In: a ``.pb`` written by ``freeze(..., for_opencv=True)`` (its sidecar gives the layout and
+    layer names); ``feeds``: an NHWC array (one input) or dict input name -> array, as for
+    TensorFlow; ``repeats``: extra timed calls on the same feeds; ``engine``: ``auto``, ``new``
+    or ``classic``. Out: ``OpenCVRun`` with outputs by TF output name (4-D ones back in NHWC).
+    Raises Keras2pbError when OpenCV is missing, refuses the graph, crashes (a segfault kills
+    only the child) or takes longer than ``timeout`` seconds.
+    """
+    pb_path = Path(pb_path)
+    sidecar = _read_sidecar(pb_path)
+    cv = sidecar.get("opencv")
+    if cv is None:
+        raise Keras2pbError(f"{pb_path}: not the OpenCV variant (its sidecar has no 'opencv' "
+                            "entry); freeze with --for-opencv / freeze(..., for_opencv=True)")
+    if engine not in ("auto", "new", "classic"):
+        raise Keras2pbError(f"unknown OpenCV engine {engine!r}: use auto, new or classic")
+    blobs = _as_feeds(feeds, cv, pb_path)
+    with tempfile.TemporaryDirectory(prefix="keras2pb-opencv-") as tmp:
+        spec = {"pb": str(pb_path.resolve()), "inputs": list(blobs), "outputs":
+                cv["output_layers"], "engine": engine, "repeats": int(repeats),
+                "in": os.path.join(tmp, "in.npz"), "out": os.path.join(tmp, "out.npz"),
+                "result": os.path.join(tmp, "result.json")}
+        np.savez(spec["in"], **blobs)
+        spec_path = os.path.join(tmp, "spec.json")
+        Path(spec_path).write_text(json.dumps(spec), encoding="utf-8")
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        try:
+            proc = subprocess.run([sys.executable, "-m", "keras2pb.opencv", spec_path],
+                                  capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired as exc:
+            raise Keras2pbError(f"OpenCV did not finish within {timeout:.0f} s", pb_path) \
+                from exc
+        result = {}
+        if os.path.exists(spec["result"]):
+            result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
+        if proc.returncode < 0:
+            raise Keras2pbError(f"OpenCV crashed ({_signal_name(proc.returncode)}) running the "
+                                "graph in a child process; is it the --for-opencv variant?",
+                                pb_path)
+        if proc.returncode != 0 or "error" in result:
+            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            raise Keras2pbError(result.get("error") or f"OpenCV child failed: {last}", pb_path)
+        with np.load(spec["out"]) as data:
+            arrays = [data[f"out{i}"] for i in range(len(cv["outputs"]))]
+    outputs = {}
+    for info, arr in zip(cv["outputs"], arrays, strict=True):
+        if info.get("transpose_back") and arr.ndim == 4:
+            arr = arr.transpose(info["transpose_back"])
+        outputs[info["name"]] = np.ascontiguousarray(arr)
+    return OpenCVRun(outputs, result["version"], result["load_seconds"], result["seconds"])
+
+
+def _child(spec_path: str) -> int:
+    """The child process: load the graph in OpenCV, run it, write outputs and timings."""
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+
+    def fail(message: str, code: int = 1) -> int:
+        Path(spec["result"]).write_text(json.dumps({"error": message}), encoding="utf-8")
+        return code
+
+    try:
+        cv2 = optional_module("cv2", "opencv-python-headless")
+    except Keras2pbError as exc:
+        return fail(str(exc), 4)
+    engines = {"auto": cv2.dnn.ENGINE_AUTO, "new": cv2.dnn.ENGINE_NEW,
+               "classic": cv2.dnn.ENGINE_CLASSIC}
+    t0 = time.perf_counter()
+    try:
+        net = cv2.dnn.readNetFromTensorflow(spec["pb"], "", engines[spec["engine"]])
+    except cv2.error as exc:
+        return fail(f"OpenCV {cv2.__version__} could not read the graph: {_cv_message(exc)}")
+    load_seconds = time.perf_counter() - t0
+    layers = set(net.getLayerNames())
+    unknown = [n for n in spec["outputs"] if n not in layers]
+    if unknown:
+        return fail(f"OpenCV has no layer {', '.join(unknown)}; its output layers are "
+                    f"{', '.join(net.getUnconnectedOutLayersNames())}")
+    with np.load(spec["in"]) as data:
+        blobs = {name: data[name] for name in spec["inputs"]}
+
+    def once() -> list[np.ndarray]:
+        for name, blob in blobs.items():
+            net.setInput(blob, name)
+        return list(net.forward(spec["outputs"]))
+
+    try:
+        outs = once()
+        seconds = []
+        for _ in range(spec["repeats"]):
+            t = time.perf_counter()
+            once()
+            seconds.append(time.perf_counter() - t)
+    except cv2.error as exc:
+        return fail(f"OpenCV {cv2.__version__} could not run the graph: {_cv_message(exc)}")
+    np.savez(spec["out"], **{f"out{i}": o for i, o in enumerate(outs)})
+    Path(spec["result"]).write_text(json.dumps(
+        {"version": cv2.__version__, "load_seconds": load_seconds, "seconds": seconds}),
+        encoding="utf-8")
+    return 0
+
+
+def _cv_message(exc: Exception) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    useful = [ln for ln in lines if "error:" in ln] or lines or ["unknown error"]
+    return " ".join(useful[-1].split())[:300]
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1]))
