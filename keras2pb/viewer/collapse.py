@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from .clean import CleanGraph
 
-#: A scope with more direct ops than this gets them grouped by op type ("Mul ×120").
-GROUP_OPS_ABOVE = 40
-#: Same-type groups bigger than this are split into chunks of this size.
+#: A scope with more direct boxes than this gets its same-type ops grouped ("Mul ×120"),
+#: then, if still too crowded, its boxes split into parts of ``CHUNK_SIZE``.
+CROWDED_ABOVE = 500
+#: Same-type groups and parts hold at most this many boxes.
 CHUNK_SIZE = 100
-#: A scope with more direct boxes than this has them split into parts of ``CHUNK_SIZE``.
-CHUNK_CHILDREN_ABOVE = 500
+#: A numbered series of same-type ops (AddN, AddN_1, ...) this long becomes one box.
+SERIES_MIN = 5
 #: Most boxes the first view shows before it stops expanding scopes.
 INITIAL_BUDGET = 40
 #: Most boxes laid out at once; the viewer refuses expansions beyond it.
-MAX_BOXES = 800
+MAX_BOXES = 600
 
 
 @dataclass
@@ -56,9 +58,10 @@ def build_hierarchy(graph: CleanGraph) -> Hierarchy:
 
     In: a CleanGraph. Out: a Hierarchy where every node sits in the scope named by its name's
     prefix (a node whose name is also a scope sits inside that scope); scopes with at most one
-    shown op are dissolved into their parent; a scope with more than ``GROUP_OPS_ABOVE`` direct
-    ops gets same-type ops grouped ("Mul ×120"); no box holds more than ``CHUNK_SIZE`` same-type
-    ops, nor more than ``CHUNK_CHILDREN_ABOVE`` child boxes (chunked in graph order).
+    shown op are dissolved into their parent; numbered series of at least ``SERIES_MIN``
+    same-type ops ("AddN_* ×245") become one box; a scope that would show more than
+    ``CROWDED_ABOVE`` boxes gets same-type ops grouped ("Mul ×120", split into chunks of
+    ``CHUNK_SIZE`` in graph order) and, if still crowded, its boxes split into parts.
     """
     names = [n.name for n in graph.nodes]
     prefixes: set[str] = set()
@@ -140,12 +143,35 @@ def _new_scope(hier: Hierarchy, label: str, parent: int) -> int:
     return idx
 
 
+def _group_series(hier: Hierarchy, graph: CleanGraph, s: int) -> None:
+    """Group numbered series of same-type ops (AddN, AddN_1, AddN_2, ...) as TensorBoard does."""
+    sc = hier.scopes[s]
+    series: dict[tuple[str, str], list[int]] = {}
+    for i in sc.ops:
+        n = graph.nodes[i]
+        if n.is_folded or _scope_path(n.name) != sc.path:
+            continue  # only the scope's own ops, not ops moved up from dissolved scopes
+        base = re.sub(r"_\d+$", "", n.name.rpartition("/")[2])
+        series.setdefault((n.op, base), []).append(i)
+    for (_op, base), members in series.items():
+        if len(members) < SERIES_MIN:
+            continue
+        g = _new_scope(hier, f"{base}_* ×{len(members)}", s)
+        _move_ops(hier, s, g, members)
+        if len(members) > CHUNK_SIZE:
+            for k in range(0, len(members), CHUNK_SIZE):
+                part = members[k:k + CHUNK_SIZE]
+                label = f"{base}_* {k + 1}–{k + len(part)}"
+                _move_ops(hier, g, _new_scope(hier, label, g), part)
+
+
 def _group_big(hier: Hierarchy, graph: CleanGraph) -> None:
-    """Group same-type ops of crowded scopes, and chunk boxes that hold too many children."""
+    """Group op series and same-type ops of crowded scopes; chunk scopes still too crowded."""
     for s in list(_preorder(hier)):
+        _group_series(hier, graph, s)
         sc = hier.scopes[s]
         shown = [i for i in sc.ops if not graph.nodes[i].is_folded]
-        if len(shown) > GROUP_OPS_ABOVE:
+        if len(shown) + len(sc.scopes) > CROWDED_ABOVE:
             by_op: dict[str, list[int]] = {}
             for i in shown:
                 by_op.setdefault(graph.nodes[i].op, []).append(i)
@@ -175,7 +201,7 @@ def _chunk_children(hier: Hierarchy, graph: CleanGraph, s: int) -> None:
     sc = hier.scopes[s]
     boxes = [("s", c) for c in sc.scopes]
     boxes += [("n", i) for i in sc.ops if not graph.nodes[i].is_folded]
-    if len(boxes) <= CHUNK_CHILDREN_ABOVE:
+    if len(boxes) <= CROWDED_ABOVE:
         return
     sc.scopes = []
     folded = [i for i in sc.ops if graph.nodes[i].is_folded]
@@ -215,7 +241,8 @@ def initial_expansion(hier: Hierarchy, graph: CleanGraph, budget: int = INITIAL_
     In: the hierarchy, its graph, the box budget of the first view and the hard cap.
     Out: a set of scope indices (always holding the root, 0). Scopes are expanded breadth
     first, cheapest first, while the view stays within ``budget`` boxes; a scope holding at
-    least 80 % of its parent's ops is expanded as long as the view stays within ``max_boxes``.
+    least 80 % of all the graph's shown ops is expanded as long as the view stays within
+    ``max_boxes`` (so a model wrapped in one scope opens at its layers).
     """
     expanded = {0}
     count = hier.n_boxes(0, graph)
@@ -224,7 +251,7 @@ def initial_expansion(hier: Hierarchy, graph: CleanGraph, budget: int = INITIAL_
         s = queue.popleft()
         sc = hier.scopes[s]
         cost = hier.n_boxes(s, graph) - 1
-        dominant = sc.shown >= 0.8 * hier.scopes[sc.parent].shown
+        dominant = sc.kind == "scope" and sc.shown >= 0.8 * hier.scopes[0].shown
         if count + cost <= budget or (dominant and count + cost <= max_boxes):
             expanded.add(s)
             count += cost

@@ -1,0 +1,46 @@
+"""Offline graph viewer: one graph, or a training graph and its frozen graph side by side."""
+
+from __future__ import annotations
+
+from .clean import CleanGraph, ViewNode, clean_graph, infer_shapes, strip_consts
+from .collapse import Hierarchy, VisibleGraph, build_hierarchy, initial_expansion, visible_graph
+from .diff import CATEGORIES, GraphDiff, category, diff_graphs
+from .page import (
+    DEFAULT_HEIGHT,
+    PreparedGraph,
+    iframe_html,
+    page_html,
+    pane_data,
+    prepare,
+    side_by_side_page,
+    single_page,
+    write_html,
+)
+from .source import graph_def_of
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_HEIGHT",
+    "CleanGraph",
+    "GraphDiff",
+    "Hierarchy",
+    "PreparedGraph",
+    "ViewNode",
+    "VisibleGraph",
+    "build_hierarchy",
+    "category",
+    "clean_graph",
+    "diff_graphs",
+    "graph_def_of",
+    "iframe_html",
+    "infer_shapes",
+    "initial_expansion",
+    "page_html",
+    "pane_data",
+    "prepare",
+    "side_by_side_page",
+    "single_page",
+    "strip_consts",
+    "visible_graph",
+    "write_html",
+]
