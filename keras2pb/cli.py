@@ -115,8 +115,8 @@ def _cmd_predict(args: argparse.Namespace) -> None:
 
     x = _read_inputs(args.input)
     with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
-        if isinstance(x, dict) and len(graph.inputs) == 1 and len(x) == 1:
-            x = next(iter(x.values()))
+        if isinstance(x, dict) and list(x) == ["arr_0"]:  # np.savez(f, array): unnamed
+            x = x["arr_0"]
         result = graph(x, outputs=args.outputs)
     if args.output:
         _write_outputs(args.output, result)

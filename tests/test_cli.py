@@ -1,0 +1,102 @@
+"""The CLI on real models: every subcommand, and one-line errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from keras2pb.cli import main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "keras2pb", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def h5(zoo):
+    return zoo["h5"]["source"]
+
+
+def test_freeze_inspect_predict_verify(h5, tmp_path, capsys, zoo):
+    pb = tmp_path / "m.pb"
+    assert main(["freeze", str(h5), str(pb)]) == 0
+    out = capsys.readouterr().out
+    assert "feed image:0; fetch probs:0" in out
+    assert pb.is_file() and (tmp_path / "m.pb.json").is_file()
+
+    assert main(["inspect", str(pb), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["outputs"][0]["tensor"] == "probs:0" and info["node_count"] > 10
+
+    x = zoo["h5"]["feeds"]["image"]
+    np.save(tmp_path / "x.npy", x)
+    assert main(["predict", str(pb), str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy")]) == 0
+    y = np.load(tmp_path / "y.npy")
+    np.testing.assert_allclose(y, zoo["h5"]["expected"]["probs"], atol=1e-5)
+    capsys.readouterr()
+    assert main(["predict", str(pb), str(tmp_path / "x.npy")]) == 0
+    assert f"argmax: {y.argmax(1).tolist()}" in capsys.readouterr().out
+
+    assert main(["verify", str(h5), str(pb), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and result["argmax_agreement"] == 1.0
+
+
+def test_predict_several_inputs_from_npz(zoo, tmp_path):
+    case = zoo["two_io"]
+    np.savez(tmp_path / "in.npz", **case["feeds"])
+    assert main(["predict", str(case["pb"]), str(tmp_path / "in.npz"),
+                 "-o", str(tmp_path / "out.npz")]) == 0
+    with np.load(tmp_path / "out.npz") as out:
+        np.testing.assert_allclose(out["score"], case["expected"]["score"], atol=1e-5)
+    assert main(["predict", str(case["pb"]), str(tmp_path / "in.npz"),
+                 "-o", str(tmp_path / "out.npy")]) == 1  # two outputs need .npz
+    assert not (tmp_path / "out.npy").exists()
+
+
+def test_freeze_with_custom_objects_option(zoo, tmp_path, capsys):
+    src = zoo["custom_file"]["source"]
+    assert main(["freeze", str(src), str(tmp_path / "c.pb"),
+                 "--custom-objects", "custom_layers:CUSTOM_OBJECTS"]) == 0
+    assert main(["freeze", str(src), str(tmp_path / "d.pb")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "custom-objects" in err and str(src) in err and "\n" not in err
+    assert not (tmp_path / "d.pb").exists()
+
+
+def test_help_for_every_subcommand(capsys):
+    for cmd in ("freeze", "inspect", "predict", "verify", "show", "export-onnx"):
+        with pytest.raises(SystemExit) as info:
+            main([cmd, "--help"])
+        assert info.value.code == 0
+        assert f"usage: keras2pb {cmd}" in capsys.readouterr().out
+
+
+def test_missing_file_one_line_no_traceback(tmp_path):
+    proc = _run("inspect", str(tmp_path / "missing.pb"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"keras2pb: error: {tmp_path / 'missing.pb'}: no such graph "\
+        "file (.pb)"
+    assert proc.stdout == ""
+
+
+def test_wrong_tensor_name_one_line_lists_real_names(mnist_pb, tmp_path):
+    np.savez(tmp_path / "x.npz", imgae=np.zeros((1, 28, 28, 1), np.float32))
+    proc = _run("predict", str(mnist_pb), str(tmp_path / "x.npz"))
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "no tensor named 'imgae'; this graph has: image, probs" in lines[0]
+    assert str(mnist_pb) in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = _run("inspect", str(tmp_path / "missing.pb"), "--debug")
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "Keras2pbError" in proc.stderr
