@@ -7,7 +7,6 @@ from typing import Any
 
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from ..errors import Keras2pbError
 from ..graphio import as_graph_def
 
 
@@ -44,45 +43,10 @@ def graph_def_of(obj: Any) -> GraphDef:
 
 
 def training_graph_of(model: Any) -> GraphDef:
-    """Return the training graph of a Keras model (via ``keras2pb.traingraph`` when present).
+    """Return the training graph of a Keras model (``keras2pb.traingraph.training_graph``).
 
     Raises Keras2pbError when the model cannot be traced (e.g. it has no known input shape).
     """
-    try:
-        from ..traingraph import training_graph
-    except ImportError:
-        training_graph = _training_graph
+    from ..traingraph import training_graph
+
     return training_graph(model)
-
-
-# --- Minimal stand-in until keras2pb.traingraph lands (used only when it is missing). ---
-def _training_graph(model: Any) -> GraphDef:
-    """Trace one training step of ``model`` (forward, loss, gradients, optimizer update)."""
-    import keras
-    import tensorflow as tf
-
-    try:
-        x_specs = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in model.inputs]
-        y_specs = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in model.outputs]
-    except (AttributeError, ValueError) as exc:
-        raise Keras2pbError(f"model {model.name!r} has no known input shape; build it first "
-                            f"(call it on data or give it an Input layer): {exc}") from exc
-    optimizer = getattr(model, "optimizer", None) or keras.optimizers.Adam()
-    loss_fn = getattr(model, "loss", None) or "mean_squared_error"
-    if "sparse" in str(getattr(loss_fn, "name", loss_fn)):
-        y_specs = [tf.TensorSpec((None,), tf.int32) for _ in y_specs]
-    loss_fn = keras.losses.get(loss_fn) if isinstance(loss_fn, str) else loss_fn
-    optimizer.build(model.trainable_variables)
-
-    @tf.function
-    def train_step(xs, ys):
-        with tf.GradientTape() as tape:
-            preds = model(xs[0] if len(xs) == 1 else xs, training=True)
-            preds = [preds] if len(ys) == 1 else list(preds)
-            loss = tf.add_n([tf.reduce_mean(loss_fn(y, p)) for y, p in zip(ys, preds, strict=True)])
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply(grads, model.trainable_variables)
-        return loss
-
-    concrete = train_step.get_concrete_function(x_specs, y_specs)
-    return concrete.graph.as_graph_def(add_shapes=True)
