@@ -1,0 +1,140 @@
+"""The OpenCV variant: real opencv-python-headless in a child process, compared with Keras."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from runtime_fixtures import CASES, argmax_agrees, max_diff, runtime_zoo  # noqa: F401
+
+from keras2pb import Keras2pbError, load
+from keras2pb.graphio import read_graph_def
+from keras2pb.opencv import opencv_layer_name, run_opencv
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_variant_runs_in_opencv_and_matches_keras(runtime_zoo, case):  # noqa: F811
+    z = runtime_zoo[case]
+    run = run_opencv(z["cv_pb"], z["feeds"])
+    assert set(run.outputs) == set(z["expected"])
+    assert max_diff(z["expected"], run.outputs) <= 1e-5
+    assert argmax_agrees(z["expected"], run.outputs)
+    assert run.version.startswith(("4.", "5."))
+
+
+def test_dynamic_batch_runs_at_other_batch_sizes(runtime_zoo):  # noqa: F811
+    for case in ("mnist_cnn", "flatten_dynamic"):
+        z = runtime_zoo[case]
+        for n in (1, 7):
+            feeds = {k: v[:n] for k, v in z["feeds"].items()}
+            expected = {k: v[:n] for k, v in z["expected"].items()}
+            got = run_opencv(z["cv_pb"], feeds, repeats=2)
+            assert max_diff(expected, got.outputs) <= 1e-5, (case, n)
+            assert len(got.seconds) == 2 and got.median_ms > 0
+
+
+def test_sidecar_says_layout_and_layers(runtime_zoo):  # noqa: F811
+    for case in CASES:
+        z = runtime_zoo[case]
+        cv = z["cv_side"]["opencv"]
+        gd = read_graph_def(z["cv_pb"])
+        ops = {n.op for n in gd.node}
+        assert not [op for op in ops if op.startswith("_")], ops
+        names = {n.name for n in gd.node}
+        assert {e["name"] for e in z["side"]["inputs"] + z["side"]["outputs"]} <= names
+        assert cv["input_layout"] == "NCHW"
+        image = next(i for i in cv["inputs"] if i["name"] == "image")
+        assert image == {"name": "image", "layout": "NCHW", "shape": [None, 1, 28, 28],
+                         "transpose": [0, 3, 1, 2]}
+        assert len(cv["output_layers"]) == len(z["side"]["outputs"])
+        assert cv["output_layers"] == [o["layer"] for o in cv["outputs"]]
+        assert "readNetFromTensorflow" in cv["usage"]
+        assert z["cv_side"]["node_count"] < z["side"]["node_count"]
+        on_disk = json.loads(z["cv_pb"].with_name(z["cv_pb"].name + ".json").read_text())
+        assert on_disk["opencv"] == cv
+
+
+def test_two_io_sidecar_lists_both(runtime_zoo):  # noqa: F811
+    cv = runtime_zoo["two_io"]["cv_side"]["opencv"]
+    assert [i["name"] for i in cv["inputs"]] == ["image", "meta"]
+    assert cv["inputs"][1]["layout"] == "NC" and cv["inputs"][1]["transpose"] is None
+    assert [o["name"] for o in cv["outputs"]] == ["digit", "score"]
+    # score is MatMul + BiasAdd; OpenCV fuses them into one layer named after the MatMul.
+    assert cv["output_layers"][1].endswith("/MatMul")
+
+
+def test_batchnorm_add_becomes_bias_add(runtime_zoo):  # noqa: F811
+    # BatchNorm after a bias-free Conv2D folds into an AddV2 OpenCV 5 cannot broadcast.
+    cv_side = runtime_zoo["bn_cnn"]["cv_side"]
+    assert cv_side["opencv"]["adds_to_bias_adds"] >= 1
+    gd = read_graph_def(runtime_zoo["bn_cnn"]["cv_pb"])
+    assert "BiasAdd" in {n.op for n in gd.node}
+
+
+def test_classic_engine_matches_too(runtime_zoo):  # noqa: F811
+    z = runtime_zoo["bn_cnn"]
+    run = run_opencv(z["cv_pb"], z["feeds"], engine="classic")
+    assert max_diff(z["expected"], run.outputs) <= 1e-5
+
+
+def test_variant_still_runs_in_tensorflow(runtime_zoo):  # noqa: F811
+    z = runtime_zoo["two_io"]
+    with load(z["cv_pb"]) as graph:
+        got = graph(z["feeds"])
+    assert max_diff(z["expected"], got) <= 1e-5
+
+
+def test_layer_name_follows_identity_and_bias_fusion(runtime_zoo):  # noqa: F811
+    gd = read_graph_def(runtime_zoo["flatten_dynamic"]["cv_pb"])
+    assert opencv_layer_name(gd, "probs").endswith("Softmax")
+    hidden = next(n.name for n in gd.node if n.op == "BiasAdd")
+    matmul = next(n.name for n in gd.node if n.op == "MatMul")
+    assert opencv_layer_name(gd, hidden) == matmul
+
+
+def test_a_graph_that_crashes_opencv_is_an_error_not_a_crash(runtime_zoo, tmp_path):  # noqa: F811
+    # Hand OpenCV the raw frozen graph (OpenCV 5 segfaults on it, 4.x refuses it) by giving it
+    # the variant's sidecar: the child process dies, the test process gets a Keras2pbError.
+    z = runtime_zoo["mnist_cnn"]
+    raw = tmp_path / "raw.pb"
+    shutil.copy(z["pb"], raw)
+    raw.with_name("raw.pb.json").write_text(json.dumps(z["cv_side"]))
+    with pytest.raises(Keras2pbError, match=r"raw\.pb: OpenCV (crashed|could not|has no)"):
+        run_opencv(raw, z["feeds"])
+
+
+def test_plain_graph_is_refused_with_advice(runtime_zoo):  # noqa: F811
+    with pytest.raises(Keras2pbError, match="not the OpenCV variant.*--for-opencv"):
+        run_opencv(runtime_zoo["mnist_cnn"]["pb"], runtime_zoo["mnist_cnn"]["feeds"])
+
+
+def test_bad_feeds_are_refused(runtime_zoo):  # noqa: F811
+    z = runtime_zoo["two_io"]
+    with pytest.raises(Keras2pbError, match="missing input.*meta"):
+        run_opencv(z["cv_pb"], {"image": z["feeds"]["image"]})
+    with pytest.raises(Keras2pbError, match="2 inputs"):
+        run_opencv(z["cv_pb"], z["feeds"]["image"])
+    with pytest.raises(Keras2pbError, match="4-D NHWC"):
+        run_opencv(runtime_zoo["mnist_cnn"]["cv_pb"], np.zeros((2, 784), np.float32))
+
+
+def test_missing_opencv_is_a_clear_error(runtime_zoo, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("KERAS2PB_RUNTIME_MODULES", "cv2=keras2pb_no_such_cv2")
+    z = runtime_zoo["mnist_cnn"]
+    with pytest.raises(Keras2pbError, match="keras2pb_no_such_cv2 is not installed.*pip install"):
+        run_opencv(z["cv_pb"], z["feeds"])
+
+
+def test_cli_freeze_for_opencv(runtime_zoo, tmp_path, capsys):  # noqa: F811
+    from keras2pb.cli import main
+
+    out = tmp_path / "cli.pb"
+    assert main(["freeze", str(runtime_zoo["mnist_cnn"]["keras_file"]), str(out),
+                 "--for-opencv"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    side = json.loads((tmp_path / "cli.pb.json").read_text())
+    assert side["opencv"]["input_layout"] == "NCHW"
+    z = runtime_zoo["mnist_cnn"]
+    assert max_diff(z["expected"], run_opencv(out, z["feeds"]).outputs) <= 1e-5
