@@ -79,11 +79,16 @@ def input_name(ref: str) -> tuple[str, bool]:
     return ref, False
 
 
+_DTYPE_NAMES = {"float": "float32", "double": "float64", "half": "float16"}
+
+
 def _dtype_name(value: int) -> str:
+    """TensorFlow's Python name of a DataType enum value: 1 -> "float32"."""
     try:
-        return DataType.Name(value).removeprefix("DT_").lower()
+        name = DataType.Name(value).removeprefix("DT_").lower()
     except ValueError:
         return f"dtype({value})"
+    return _DTYPE_NAMES.get(name, name)
 
 
 def _shape_text(shape) -> str:
