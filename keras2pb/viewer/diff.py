@@ -61,7 +61,7 @@ class GraphDiff:
     changed: Counter = field(default_factory=Counter)  # "A→B" -> kept nodes whose op changed
     matched_by: str = "name"
 
-    def summary(self, top: int = 6) -> str:
+    def summary(self, top: int = 4) -> str:
         """Return one line: how many nodes of which op types were removed, kept and added."""
         def part(verb: str, counts: Counter) -> str:
             n = sum(counts.values())
