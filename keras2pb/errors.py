@@ -19,7 +19,7 @@ class Keras2pbError(Exception):
 
     def __init__(self, message: str, path: object | None = None) -> None:
         message = " ".join(str(message).split())  # always one line
-        if path is not None and str(path) not in message:
+        if path is not None and not message.startswith(str(path)):
             message = f"{path}: {message}"
         super().__init__(message)
         self.path = path

@@ -111,27 +111,65 @@ def dangling_inputs(gd: GraphDef) -> list[tuple[str, str]]:
     return bad
 
 
-def validate_graph(gd: GraphDef, path: str | os.PathLike | None = None,
-                   allow_unsafe_ops: bool = False) -> None:
-    """Check ``gd`` before it is imported; raise Keras2pbError naming the offending nodes.
+def cycle_nodes(gd: GraphDef) -> list[str]:
+    """Names of top-level nodes on a cycle, ignoring TF1 loops' NextIteration -> Merge edges."""
+    ops = {n.name: n.op for n in gd.node}
+    pending = {n.name: 0 for n in gd.node}
+    users: dict[str, list[str]] = {name: [] for name in pending}
+    for n in gd.node:
+        for inp in n.input:
+            src = inp.lstrip("^").split(":")[0]
+            if src in users and not (n.op == "Merge" and ops[src] == "NextIteration"):
+                users[src].append(n.name)
+                pending[n.name] += 1
+    ready = [name for name, count in pending.items() if count == 0]
+    while ready:
+        for user in users[ready.pop()]:
+            pending[user] -= 1
+            if pending[user] == 0:
+                ready.append(user)
+    return [name for name, count in pending.items() if count > 0]
 
-    Refuses: nodes without an op, ops this TensorFlow does not register, inputs that name no
-    node, and (unless ``allow_unsafe_ops``) ops that touch files, the network or Python.
-    """
-    empty = [n.name or "<unnamed>" for n in all_nodes(gd) if not n.op]
+
+def check_structure(gd: GraphDef, path: str | os.PathLike | None = None) -> None:
+    """Raise Keras2pbError if ``gd`` is damaged: no nodes, nodes without a name or an op,
+    duplicate names, inputs that name no node, or cycles outside TF1 control flow."""
+    if not gd.node:
+        raise Keras2pbError("parsed as a GraphDef but holds no nodes; is it really a "
+                            "frozen graph?", path)
+    empty = [n.name or "<unnamed>" for n in all_nodes(gd) if not n.op or not n.name]
     if empty:
-        raise Keras2pbError(f"graph has nodes without an op: {', '.join(empty[:5])}; "
+        raise Keras2pbError(f"graph has nodes without a name or an op: {', '.join(empty[:5])};"
+                            " the file is damaged", path)
+    seen: set[str] = set()
+    dupes = [n.name for n in gd.node if n.name in seen or seen.add(n.name)]
+    if dupes:
+        raise Keras2pbError(f"graph has duplicate node names: {', '.join(dupes[:5])}; "
                             "the file is damaged", path)
-    unknown = unknown_ops(gd)
-    if unknown:
-        shown = ", ".join(f"{n} ({op})" for n, op in unknown[:5])
-        raise Keras2pbError(f"graph uses ops this TensorFlow does not know: {shown}; it needs "
-                            "a newer TensorFlow or a custom op library", path)
     dangling = dangling_inputs(gd)
     if dangling:
         shown = ", ".join(f"{n} <- {i}" for n, i in dangling[:5])
         raise Keras2pbError(f"graph has inputs that name no node: {shown}; "
                             "the file is damaged", path)
+    cycle = cycle_nodes(gd)
+    if cycle:
+        raise Keras2pbError(f"graph has a cycle through {', '.join(cycle[:5])}; "
+                            "the file is damaged", path)
+
+
+def validate_graph(gd: GraphDef, path: str | os.PathLike | None = None,
+                   allow_unsafe_ops: bool = False) -> None:
+    """Check ``gd`` before it is imported; raise Keras2pbError naming the offending nodes.
+
+    Refuses what ``check_structure`` refuses, ops this TensorFlow does not register, and
+    (unless ``allow_unsafe_ops``) ops that touch files, the network or Python.
+    """
+    check_structure(gd, path)
+    unknown = unknown_ops(gd)
+    if unknown:
+        shown = ", ".join(f"{n} ({op})" for n, op in unknown[:5])
+        raise Keras2pbError(f"graph uses ops this TensorFlow does not know: {shown}; it needs "
+                            "a newer TensorFlow or a custom op library", path)
     if not allow_unsafe_ops:
         unsafe = unsafe_ops(gd)
         if unsafe:

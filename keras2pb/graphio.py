@@ -10,6 +10,7 @@ from google.protobuf import message, text_format
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .errors import Keras2pbError
+from .graphcheck import check_structure
 
 #: protobuf cannot serialize a message of 2 GiB or more.
 PROTOBUF_LIMIT = 2**31 - 1
@@ -35,8 +36,8 @@ def check_input_path(path: str | os.PathLike, what: str = "file") -> Path:
 def read_graph_def(path: str | os.PathLike) -> GraphDef:
     """Read a GraphDef from a binary ``.pb`` (or a text ``.pbtxt``) file.
 
-    Raises Keras2pbError for a missing, empty, truncated or non-GraphDef file. Only parses:
-    nothing in the graph is imported or run (see ``graphcheck.validate_graph`` for that).
+    Raises Keras2pbError for a missing, empty, truncated, damaged (``check_structure``) or
+    non-GraphDef file. Only parses and checks: nothing in the graph is imported or run.
     """
     p = check_input_path(path, "graph file (.pb)")
     data = p.read_bytes()
@@ -59,9 +60,7 @@ def read_graph_def(path: str | os.PathLike) -> GraphDef:
         except text_format.ParseError as exc:
             raise Keras2pbError(f"{p}: neither a binary GraphDef nor a valid text "
                                 f"GraphDef (pbtxt): {exc}") from exc
-    if not gd.node:
-        raise Keras2pbError(f"{p}: parsed as a GraphDef but holds no nodes; "
-                            "is it really a frozen graph?")
+    check_structure(gd, p)
     return gd
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import zipfile
 from typing import Any
 
+import h5py
 import keras
 
 from .errors import Keras2pbError
@@ -27,8 +29,19 @@ def load_keras_model(
     Raises Keras2pbError naming the file and the problem.
     """
     p = check_input_path(path, "Keras model file (.h5 or .keras)")
-    if p.suffix.lower() not in KERAS_SUFFIXES:
+    suffix = p.suffix.lower()
+    if suffix not in KERAS_SUFFIXES:
         raise Keras2pbError(f"{p}: expected a Keras model file ending in .h5, .hdf5 or .keras")
+    if suffix == ".keras":
+        if not zipfile.is_zipfile(p):
+            raise Keras2pbError(f"{p}: not a .keras file (a .keras file is a zip archive); "
+                                "the file is damaged or in another format")
+        with zipfile.ZipFile(p) as archive:
+            if "config.json" not in archive.namelist():
+                raise Keras2pbError(f"{p}: a zip archive but not a Keras model "
+                                    "(no config.json inside)")
+    elif not h5py.is_hdf5(p):
+        raise Keras2pbError(f"{p}: not an HDF5 file; the file is damaged or in another format")
     try:
         model = keras.models.load_model(
             p, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
@@ -48,8 +61,8 @@ def _explain_load_error(exc: Exception) -> str:
                 "safe mode. Load it only if you trust the file: --unsafe on the CLI or "
                 "safe_mode=False")
     if "no model config" in low or "no model found in config" in low:
-        return "holds weights only, no model architecture; save with model.save(), not "\
-               "model.save_weights()"
+        return ("holds no model architecture (weights only, or not a Keras model file); "
+                "save the whole model with model.save(), not model.save_weights()")
     if "could not locate" in low or "unknown layer" in low or "custom_objects" in low:
         return ("uses a custom class Keras does not know: pass custom_objects={'Name': cls}, "
                 f"or --custom-objects module:attr on the CLI ({text[:200]})")

@@ -45,18 +45,25 @@ def _attr_shape(node) -> tuple[int | None, ...] | None:
     return tuple(None if d.size < 0 else d.size for d in shape.dim)
 
 
+def _dtype_name(enum: int) -> str:
+    try:
+        return tf.as_dtype(enum).name
+    except TypeError:
+        return f"invalid-dtype-{enum}"
+
+
 def discover_io(gd: GraphDef) -> tuple[list[TensorInfo], list[TensorInfo]]:
     """Guess inputs (Placeholders) and outputs (nodes nobody consumes) without a sidecar."""
     consumed = {i.lstrip("^").split(":")[0] for n in gd.node for i in n.input}
     inputs = [TensorInfo(n.name, f"{n.name}:0", _attr_shape(n),
-                         tf.as_dtype(n.attr["dtype"].type).name)
+                         _dtype_name(n.attr["dtype"].type))
               for n in gd.node if n.op == "Placeholder"]
     outputs = []
     for n in gd.node:
         if n.name in consumed or n.op in _NO_OUTPUT_OPS:
             continue
         dtype = n.attr["T"].type if "T" in n.attr else 1
-        outputs.append(TensorInfo(n.name, f"{n.name}:0", None, tf.as_dtype(dtype).name))
+        outputs.append(TensorInfo(n.name, f"{n.name}:0", None, _dtype_name(dtype)))
     return inputs, outputs
 
 
@@ -90,9 +97,9 @@ class FrozenGraph:
         with self.graph.as_default():
             try:
                 tf.compat.v1.import_graph_def(graph_def, name=IMPORT_PREFIX)
-            except (ValueError, tf.errors.OpError) as exc:
+            except (ValueError, TypeError, KeyError, tf.errors.OpError) as exc:
                 raise Keras2pbError(f"TensorFlow could not import the graph: "
-                                    f"{str(exc).splitlines()[0][:300]}", path) from exc
+                                    f"{_first_line(str(exc))}", path) from exc
         node_names = {n.name for n in graph_def.node}
         for info in inputs + outputs:
             if info.name not in node_names:
@@ -122,6 +129,19 @@ class FrozenGraph:
             if info.name == key:
                 return info
         return self._unknown(name, [i.name for i in self.inputs + self.outputs], "tensor")
+
+    def _fetchable(self, name: str) -> TensorInfo:
+        """An output, or any other tensor of the graph by name (``"dense/Relu:0"``)."""
+        try:
+            return self.tensor(name)
+        except Keras2pbError as unknown:
+            key = name.removeprefix(f"{IMPORT_PREFIX}/")
+            key = key if ":" in key else f"{key}:0"
+            try:
+                t = self.graph.get_tensor_by_name(f"{IMPORT_PREFIX}/{key}")
+            except (KeyError, ValueError):
+                raise unknown from None
+            return TensorInfo(key.split(":")[0], key, None, t.dtype.name)
 
     def _unknown(self, name: str, names: list[str], what: str):
         real = ", ".join(closest_names(name, names))
@@ -184,16 +204,20 @@ class FrozenGraph:
     def __call__(self, x: Any, outputs: list[str] | None = None) -> Any:
         """Run the graph on ``x``; return an array (one output) or a dict name -> array.
 
-        ``outputs`` picks outputs by name (default: all). Raises Keras2pbError for wrong
+        ``outputs`` picks outputs by name (default: all), or any other tensor of the graph
+        (``"flatten/Reshape:0"``). Raises Keras2pbError for wrong
         names, missing inputs, or arrays of the wrong shape or dtype.
         """
-        chosen = self.outputs if outputs is None else [self.tensor(n) for n in outputs]
+        chosen = self.outputs if outputs is None else [self._fetchable(n) for n in outputs]
         feeds = self._feeds(x)
         try:
             results = self._callable(tuple(o.tensor for o in chosen))(*feeds)
         except tf.errors.InvalidArgumentError as exc:
-            raise Keras2pbError(f"TensorFlow refused the input: {exc.message.splitlines()[0]}",
+            raise Keras2pbError(f"TensorFlow refused the input: {_first_line(exc.message)}",
                                 self.path) from exc
+        except tf.errors.OpError as exc:
+            raise Keras2pbError(f"TensorFlow could not run the graph: "
+                                f"{_first_line(exc.message)}", self.path) from exc
         if len(chosen) == 1:
             return results[0]
         return {o.name: r for o, r in zip(chosen, results, strict=True)}
@@ -229,6 +253,11 @@ class FrozenGraph:
         ins = ", ".join(f"{i.name}{_shape_text(i.shape)}" for i in self.inputs)
         outs = ", ".join(f"{o.name}{_shape_text(o.shape)}" for o in self.outputs)
         return f"FrozenGraph({self.path or '<memory>'}: {ins} -> {outs})"
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[0][:300] if lines else "(no message)"
 
 
 def _shape_text(shape: tuple[int | None, ...] | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -81,6 +82,16 @@ def test_wrong_shape_and_dtype_say_what_is_expected(mnist):
     # numeric inputs are converted: uint8 pixels and float64 arrays work
     assert mnist(np.zeros((1, 28, 28, 1), np.float64)).shape == (1, 10)
     assert mnist(np.zeros((1, 28, 28, 1), np.uint8)).shape == (1, 10)
+
+
+def test_any_tensor_of_the_graph_can_be_fetched_by_name(mnist, zoo):
+    x = zoo["sequential"]["feeds"]["image"][:2]
+    (flat,) = [n.name for n in mnist.graph_def.node
+               if re.search(r"/flatten(_\d+)?/Reshape$", n.name)]
+    hidden = mnist(x, outputs=[f"import/{flat}:0"])
+    assert hidden.shape == (2, 1600)
+    both = mnist(x, outputs=["probs", flat])
+    assert set(both) == {"probs", flat}
 
 
 def test_without_sidecar_inputs_and_outputs_are_discovered(mnist_pb, tmp_path, zoo):

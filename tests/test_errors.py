@@ -1,0 +1,158 @@
+"""Every user mistake: exit 1, one line on stderr naming the file, no traceback, no files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hostile_files import make_all
+
+from keras2pb import Keras2pbError, freeze, inspect, load
+from keras2pb.cli import main
+from keras2pb.fileio import atomic_write_bytes
+
+# (case id, argv template, file the message must name, words the message must hold)
+CASES = [
+    ("missing path", ["inspect", "{d}/missing.pb"], "{d}/missing.pb", "no such"),
+    ("empty file", ["inspect", "{empty}"], "{empty}", "empty"),
+    ("random bytes", ["inspect", "{random}"], "{random}", "not a TensorFlow GraphDef"),
+    ("truncated pb", ["predict", "{truncated}", "{image_npy}"], "{truncated}",
+     "not a TensorFlow GraphDef"),
+    ("SavedModel folder", ["inspect", "{savedmodel}"], "{savedmodel}", "SavedModel"),
+    ("h5 with weights only", ["freeze", "{weights_only}", "{d}/out.pb"], "{weights_only}",
+     "weights only"),
+    ("h5 that is no model", ["freeze", "{not_a_model_h5}", "{d}/out.pb"], "{not_a_model_h5}",
+     "no model architecture"),
+    (".keras that is no zip", ["freeze", "{not_a_model_keras}", "{d}/out.pb"],
+     "{not_a_model_keras}", "not a .keras file"),
+    (".keras zip without model", ["freeze", "{zip_no_config}", "{d}/out.pb"],
+     "{zip_no_config}", "not a Keras model"),
+    (".keras with Lambda", ["freeze", "{lambda}", "{d}/out.pb"], "{lambda}", "--unsafe"),
+    ("custom_objects missing", ["freeze", "{custom}", "{d}/out.pb"], "{custom}",
+     "--custom-objects"),
+    ("op unknown to TF", ["predict", "{unknown_op}", "{image_npy}"], "{unknown_op}",
+     "FancyRelu"),
+    ("unsafe op", ["predict", "{unsafe}", "{image_npy}"], "{unsafe}", "sneaky_read (ReadFile)"),
+    ("wrong input name", ["predict", "{mnist}", "{wrong_name_npz}"], "{mnist}",
+     "no tensor named 'imgae'; this graph has: image, probs"),
+    ("wrong output name", ["predict", "{mnist}", "{image_npy}", "--outputs", "prob"],
+     "{mnist}", "no tensor named 'prob'; this graph has: probs, image"),
+    ("wrong shape", ["predict", "{mnist}", "{bad_shape_npy}"], "{mnist}",
+     "expects shape (None, 28, 28, 1), got (2, 784)"),
+    ("wrong dtype", ["predict", "{mnist}", "{bad_dtype_npy}"], "{mnist}",
+     "expects dtype float32"),
+    ("npz missing an input", ["predict", "{two_io}", "{image_only_npz}"], "{two_io}",
+     "missing input(s) meta"),
+    ("unreadable npy", ["predict", "{mnist}", "{garbage_npy}"], "{garbage_npy}",
+     "not a readable .npy/.npz"),
+    ("output in missing folder", ["freeze", "{h5}", "{d}/no/such/dir/out.pb"],
+     "{d}/no/such/dir/out.pb", "does not exist"),
+    ("output in read-only folder", ["freeze", "{h5}", "{readonly}/out.pb"],
+     "{readonly}/out.pb", "write"),
+    ("broken sidecar", ["predict", "{bad_sidecar}", "{image_npy}"], "{bad_sidecar}.json",
+     "sidecar is not valid"),
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, mnist_pb, zoo):
+    d = tmp_path_factory.mktemp("hostile")
+    found = {k: str(v) for k, v in make_all(d, mnist_pb).items()}
+    found["d"] = str(d)
+    found["two_io"] = str(zoo["two_io"]["pb"])
+    if os.geteuid() == 0:  # root writes anywhere chmod allows nothing: use a read-only fs
+        found["readonly"] = "/proc"
+    else:
+        ro = d / "readonly"
+        ro.mkdir()
+        ro.chmod(0o555)
+        found["readonly"] = str(ro)
+    return found
+
+
+def _snapshot(d: str) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in Path(d).rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(("case", "argv", "names", "words"), CASES, ids=[c[0] for c in CASES])
+def test_error_table(case, argv, names, words, files, capsys):
+    before = _snapshot(files["d"])
+    code = main([a.format(**files) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 1, (case, out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("keras2pb: error: ")
+    assert names.format(**files) in lines[0]
+    assert words in lines[0]
+    assert "Traceback" not in err
+    assert _snapshot(files["d"]) == before, "no new or changed files"
+
+
+def test_pbtxt_loads_and_predicts(mnist_pb, tmp_path):
+    from google.protobuf import text_format
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    gd = GraphDef.FromString(mnist_pb.read_bytes())
+    text = tmp_path / "mnist.pbtxt"
+    text.write_text(text_format.MessageToString(gd))
+    with load(text) as graph:
+        assert graph(np.zeros((3, 28, 28, 1), np.float32)).shape[0] == 3
+
+
+def test_unsafe_ops_are_reported_by_inspect_and_loadable_on_request(files):
+    info = inspect(files["unsafe"])
+    assert ("sneaky_read", "ReadFile") in info.unsafe_ops
+    with pytest.raises(Keras2pbError, match="allow_unsafe_ops"):
+        load(files["unsafe"])
+    with load(files["unsafe"], allow_unsafe_ops=True) as graph:
+        np.testing.assert_allclose(graph(np.ones((1, 2), np.float32), outputs=["y:0"]), 2.0)
+
+
+def test_lambda_model_freezes_with_unsafe(files, tmp_path, capsys):
+    out = tmp_path / "lambda.pb"
+    assert main(["freeze", files["lambda"], str(out), "--unsafe"]) == 0
+    with load(out) as graph:
+        np.testing.assert_allclose(graph(np.ones((1, 3), np.float32)), 2.0)
+
+
+def test_graph_over_two_gib_is_refused_before_serializing(tmp_path):
+    import keras
+
+    big = keras.Sequential([keras.Input((1,), dtype="int32", name="ids"),
+                            keras.layers.Embedding(2**27 + 2**20, 4,
+                                                   embeddings_initializer="zeros")])
+    with pytest.raises(Keras2pbError, match="2 GiB limit.*SavedModel"):
+        freeze(big, tmp_path / "big.pb")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_mid_write_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "model.pb"
+    target.write_bytes(b"old")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt  # what Ctrl-C does between write and rename
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_bytes(target, b"new content")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pb"]
+
+
+def test_error_on_write_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "model.pb"
+    target.write_bytes(b"old")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(Keras2pbError, match="model.pb: could not write: No space left"):
+        atomic_write_bytes(target, b"new content")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pb"]
