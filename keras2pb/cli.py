@@ -168,6 +168,12 @@ def _cmd_show(args: argparse.Namespace) -> None:
     print(f"wrote {path}")
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .envcheck import main_check
+
+    return main_check(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``keras2pb`` command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -237,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--titles", nargs="+", help="pane titles")
     p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("check", parents=[common],
+                       help="workshop check: is this environment ready? (green/red checklist)")
+    p.set_defaults(func=_cmd_check)
     return parser
 
 
