@@ -1,0 +1,282 @@
+"""Benchmark every way to run a frozen Keras model side by side; print Markdown, write JSON.
+
+Usage: ``python benchmarks/bench_runtimes.py [--quick] [--out build/benchmarks/runtimes.json]``
+
+For the MNIST CNN and DenseNet121 (``keras.applications``, ``weights=None``; ``--quick`` skips
+it) it times, in one run: ``model.predict``, ``model(x)``, ``tf.function``, raw
+``Session.run`` on the frozen graph, the ``keras2pb.load(...)`` call, its TF2 ``.function``,
+OpenCV DNN (in a child process) and ONNX Runtime, at batch 1 (median of >= 200 calls) and
+at a big batch (1000, or 64 for DenseNet121); plus freeze time, ``.pb`` load time in a fresh
+process and file sizes. Ratios are against raw ``Session.run``. Not run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import keras2pb  # noqa: E402
+from keras2pb.fileio import atomic_write_text  # noqa: E402
+from keras2pb.runtimes import missing_modules  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "build" / "benchmarks" / "runtimes.json"
+BASELINE = "Session.run (raw)"
+TF_PATHS = ("model.predict", "model(x)", "tf.function", BASELINE, "keras2pb.load call",
+            "keras2pb.load .function")
+
+
+def _timed_calls(fns: dict[str, Callable[[], Any]], repeats: int, rounds: int,
+                 warmup: int) -> dict[str, list[float]]:
+    """Seconds per call for each function, interleaved in ``rounds`` so that background load
+    on a shared machine hits every path alike. Each block of calls starts with an untimed one,
+    so that the previous runtime's spinning worker threads have settled."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    per_round = max(1, repeats // rounds)
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            fn()
+            for _ in range(per_round):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _fresh_load(pb: Path, shape: tuple[int, ...]) -> dict[str, float]:
+    """Import TF, ``keras2pb.load`` the graph and call it once, in a new process: seconds each."""
+    code = f"""
+import json, os, time
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+t0 = time.perf_counter()
+import numpy as np, tensorflow
+t1 = time.perf_counter()
+import keras2pb
+g = keras2pb.load({str(pb)!r})
+t2 = time.perf_counter()
+g(np.zeros({(1, *shape)!r}, np.float32))
+t3 = time.perf_counter()
+print(json.dumps({{"import_tf_s": t1 - t0, "load_s": t2 - t1, "first_call_s": t3 - t2}}))
+"""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    wall = time.perf_counter() - t0
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]), process_wall_s=wall)
+
+
+def _session(pb: Path, side: dict[str, Any]):
+    gd = tf.compat.v1.GraphDef()
+    gd.ParseFromString(pb.read_bytes())
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(gd, name="")
+    sess = tf.compat.v1.Session(graph=graph)
+    fetch = side["outputs"][0]["tensor"]
+    feed = side["inputs"][0]["tensor"]
+    return lambda x: sess.run(fetch, {feed: x})
+
+
+def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big_repeats: int,
+                folder: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """Freeze, convert and time ``model`` on every path; return a JSON-ready dict."""
+    shape = tuple(model.inputs[0].shape[1:])
+    files = {"keras": folder / f"{name}.keras", "pb": folder / f"{name}.pb",
+             "opencv_pb": folder / f"{name}.opencv.pb", "onnx": folder / f"{name}.onnx"}
+    model.save(files["keras"])
+    steps: dict[str, float] = {}
+    t0 = time.perf_counter()
+    side = keras2pb.freeze(model, files["pb"])
+    steps["freeze_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    keras2pb.freeze(model, files["opencv_pb"], for_opencv=True)
+    steps["freeze_for_opencv_s"] = time.perf_counter() - t0
+    have = {rt: not missing_modules(rt) for rt in ("opencv", "onnx")}
+    onnx_model = None
+    if have["onnx"]:
+        from keras2pb.onnx_export import OnnxModel, export_onnx
+
+        t0 = time.perf_counter()
+        export_onnx(files["pb"], files["onnx"])
+        steps["export_onnx_s"] = time.perf_counter() - t0
+        onnx_model = OnnxModel(files["onnx"])
+    log(f"{name}: frozen in {steps['freeze_s']:.2f} s; loading in a fresh process")
+    fresh = _fresh_load(files["pb"], shape)
+
+    graph = keras2pb.load(files["pb"])
+    session_run = _session(files["pb"], side)
+    spec = tf.TensorSpec((None, *shape), tf.float32)
+    tf_fn = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    out_name = side["outputs"][0]["name"]
+    rng = np.random.default_rng(0)
+    results: dict[str, dict[str, Any]] = {}
+    reference = None
+    for batch, reps, warm in ((1, repeats, 3), (big_batch, big_repeats, 1)):
+        x = rng.random((batch, *shape), dtype=np.float32)
+        fns: dict[str, Callable[[], Any]] = {
+            "model.predict": lambda x=x: model.predict(x, verbose=0, batch_size=len(x)),
+            "model(x)": lambda x=x: model(x, training=False),
+            "tf.function": lambda x=x: tf_fn(x),
+            BASELINE: lambda x=x: session_run(x),
+            "keras2pb.load call": lambda x=x: graph(x),
+            "keras2pb.load .function": lambda x=x: graph.function(x),
+        }
+        if onnx_model is not None:
+            fns["ONNX Runtime"] = lambda x=x: onnx_model(x)
+        log(f"{name}: batch {batch}, {reps} calls per path")
+        times = _timed_calls(fns, reps, rounds=10 if batch == 1 else 1, warmup=warm)
+        reference = np.asarray(model(x, training=False))
+        diffs = {k: float(np.max(np.abs(np.asarray(_first(fns[k]())) - reference)))
+                 for k in fns}
+        if have["opencv"]:
+            from keras2pb.opencv import run_opencv
+
+            run = run_opencv(files["opencv_pb"], x, repeats=reps + warm)
+            times["OpenCV DNN"] = run.seconds[warm:]
+            diffs["OpenCV DNN"] = float(np.max(np.abs(run.outputs[out_name] - reference)))
+        for path, secs in times.items():
+            entry = results.setdefault(path, {})
+            entry[f"batch{batch}_ms"] = statistics.median(secs) * 1e3
+            entry[f"batch{batch}_calls"] = len(secs)
+            entry[f"batch{batch}_max_abs_diff"] = diffs[path]
+    for path in ("OpenCV DNN", "ONNX Runtime"):
+        if path not in results:
+            results[path] = {"skipped": "not installed (pip install keras2pb[runtimes])"}
+    for entry in results.values():
+        for batch in (1, big_batch):
+            base = results[BASELINE][f"batch{batch}_ms"]
+            if f"batch{batch}_ms" in entry:
+                entry[f"batch{batch}_ratio"] = entry[f"batch{batch}_ms"] / base
+                entry[f"batch{batch}_ms_per_image"] = entry[f"batch{batch}_ms"] / batch
+    graph.close()
+    sizes = {k: p.stat().st_size for k, p in files.items() if p.exists()}
+    return {"model": name, "params": model.count_params(), "input_shape": list(shape),
+            "big_batch": big_batch, "paths": results, "steps": steps, "fresh_process": fresh,
+            "file_bytes": sizes}
+
+
+def _first(y: Any) -> Any:
+    if isinstance(y, dict):
+        return next(iter(y.values()))
+    if isinstance(y, (list, tuple)):
+        return y[0]
+    return y
+
+
+def targets(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's targets, each with the measured value and whether it is met."""
+    out = []
+    for r in report:
+        p, big = r["paths"], r["big_batch"]
+        load1 = p["keras2pb.load call"]["batch1_ms"] / p[BASELINE]["batch1_ms"]
+        out.append({"target": f"{r['model']}: keras2pb.load call, batch 1 <= 1.1x Session.run",
+                    "measured": f"{load1:.2f}x", "met": load1 <= 1.1})
+        best_name = min(TF_PATHS, key=lambda k: p[k][f"batch{big}_ms"])
+        best = p[best_name][f"batch{big}_ms"]
+        load_big = p["keras2pb.load call"][f"batch{big}_ms"] / best
+        out.append({"target": f"{r['model']}: keras2pb.load call, batch {big} <= 1.1x best TF "
+                              f"path ({best_name})",
+                    "measured": f"{load_big:.2f}x", "met": load_big <= 1.1})
+        if r["model"] == "mnist_cnn" and "batch1_ms" in p["ONNX Runtime"]:
+            ms = p["ONNX Runtime"]["batch1_ms"]
+            out.append({"target": "mnist_cnn: ONNX Runtime <= 0.1 ms per image at batch 1",
+                        "measured": f"{ms:.3f} ms", "met": ms <= 0.1})
+        if r["model"] == "densenet121":
+            s = r["steps"]["freeze_s"]
+            out.append({"target": f"densenet121: freeze <= 15 s on {os.cpu_count()} cores",
+                        "measured": f"{s:.1f} s", "met": s <= 15})
+    return out
+
+
+def markdown(report: list[dict[str, Any]], goals: list[dict[str, Any]]) -> str:
+    """The whole report as Markdown tables."""
+    lines = []
+    for r in report:
+        big = r["big_batch"]
+        lines += [f"### {r['model']} ({r['params']:,} params, input {tuple(r['input_shape'])})",
+                  "",
+                  f"| path | batch 1 (ms) | x Session.run | batch {big} (ms) | ms/image | "
+                  "x Session.run | max abs diff vs Keras |",
+                  "|---|---|---|---|---|---|---|"]
+        for path, e in r["paths"].items():
+            if "skipped" in e:
+                lines.append(f"| {path} | skipped: {e['skipped']} | | | | | |")
+                continue
+            diff = max(e["batch1_max_abs_diff"], e[f"batch{big}_max_abs_diff"])
+            lines.append(f"| {path} | {e['batch1_ms']:.3f} | {e['batch1_ratio']:.2f} | "
+                         f"{e[f'batch{big}_ms']:.1f} | {e[f'batch{big}_ms_per_image']:.4f} | "
+                         f"{e[f'batch{big}_ratio']:.2f} | {diff:.1g} |")
+        s, f, b = r["steps"], r["fresh_process"], r["file_bytes"]
+        lines += ["", "| step | seconds |", "|---|---|"]
+        lines += [f"| {k.removesuffix('_s').replace('_', ' ')} | {v:.2f} |" for k, v in s.items()]
+        lines += [f"| fresh process: {k.removesuffix('_s').replace('_', ' ')} | {v:.2f} |"
+                  for k, v in f.items()]
+        lines += ["", "| file | MB |", "|---|---|"]
+        lines += [f"| {k} | {v / 1e6:.2f} |" for k, v in b.items()]
+        lines.append("")
+    lines += ["### Targets", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {g['target']} | {g['measured']} | {'yes' if g['met'] else 'NO'} |"
+              for g in goals]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print Markdown; write JSON. Returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer repeats (50 at batch 1), MNIST CNN only")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write")
+    parser.add_argument("--big-model", default="DenseNet121",
+                        choices=["DenseNet121", "MobileNetV2"], help="keras.applications model")
+    args = parser.parse_args(argv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    folder = args.out.parent / "models"
+    folder.mkdir(exist_ok=True)
+
+    def log(message: str) -> None:
+        print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+    keras.utils.set_random_seed(0)
+    repeats = 50 if args.quick else 200
+    report = [bench_model("mnist_cnn", keras2pb.mnist_cnn(), 1000, repeats,
+                          3 if args.quick else 20, folder, log)]
+    if not args.quick:
+        big = getattr(keras.applications, args.big_model)(weights=None)
+        report.append(bench_model(args.big_model.lower(), big, 64, repeats, 5, folder, log))
+    goals = targets(report)
+    meta = {"python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__, "cpu_count": os.cpu_count(),
+            "machine": platform.machine(), "quick": args.quick,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    for mod, key in (("cv2", "opencv"), ("onnxruntime", "onnxruntime"), ("tf2onnx", "tf2onnx")):
+        try:
+            meta[key] = __import__(mod).__version__
+        except ImportError:
+            meta[key] = None
+    atomic_write_text(args.out, json.dumps({"meta": meta, "models": report, "targets": goals},
+                                           indent=2) + "\n")
+    print(markdown(report, goals))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
