@@ -224,11 +224,14 @@ def ensure_two_io_pb(path: str | os.PathLike | None = None, *, verbose: bool = T
 # --- running the notebooks headless (scripts/run_notebooks.py, the tests, the benchmark) ---
 
 class NotebookFailed(Keras2pbError):
-    """A notebook cell raised (or timed out); names the notebook and the cell."""
+    """A notebook cell raised (or timed out); names the notebook and the cell.
+
+    ``cell_index`` counts from 0 in ``nb.cells`` (markdown included); the message counts from 1.
+    """
 
     def __init__(self, notebook: Path, cell_index: int | None, reason: str,
                  traceback: str = "") -> None:
-        where = f"cell {cell_index}" if cell_index is not None else "kernel"
+        where = f"cell {cell_index + 1}" if cell_index is not None else "kernel"
         super().__init__(f"{notebook}: {where} failed: {reason}")
         self.notebook = notebook
         self.cell_index = cell_index
@@ -310,6 +313,46 @@ def export_html(nb: Any, path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     body, _ = HTMLExporter().from_notebook_node(nb)
     return atomic_write_text(path, body)
+
+
+@dataclass
+class NotebookRun:
+    """One executed notebook: its path, wall time in seconds, the executed notebook, HTML copy."""
+
+    path: Path
+    seconds: float
+    nb: Any
+    html: Path | None = None
+
+
+def run_notebooks(paths: list[Path], *, quick: bool = False,
+                  models: str | os.PathLike | None = None, timeout: int = 600,
+                  html_dir: str | os.PathLike | None = None,
+                  cwd: str | os.PathLike | None = None, log: Any = None) -> list[NotebookRun]:
+    """Execute notebooks in order, each in a fresh kernel; return one NotebookRun per notebook.
+
+    ``quick`` sets ``KERAS2PB_QUICK=1`` in the kernels (else ``0``); ``models`` sets
+    ``KERAS2PB_MODELS_DIR``; ``timeout`` is per cell; ``cwd`` is the kernels' working folder
+    (default: each notebook's folder); ``html_dir`` gets ``<stem>.html`` per notebook;
+    ``log`` (e.g. ``print``) is called with a line before and after each notebook. Raises
+    NotebookFailed at the first failing cell (the notebooks after it are not run).
+    """
+    env = {QUICK_ENV: "1" if quick else "0"}
+    if models is not None:
+        env[MODELS_ENV] = str(Path(models).resolve())
+    runs = []
+    for path in map(Path, paths):
+        if log:
+            log(f"running {path.name} ...")
+        start = time.perf_counter()
+        nb = run_notebook(path, timeout=timeout, cwd=cwd, env=env)
+        run = NotebookRun(path, time.perf_counter() - start, nb)
+        if html_dir is not None:
+            run.html = export_html(nb, Path(html_dir) / f"{path.stem}.html")
+        if log:
+            log(f"  {run.seconds:6.1f} s" + (f" -> {run.html}" if run.html else ""))
+        runs.append(run)
+    return runs
 
 
 def tagged_output_text(nb: Any, tag: str) -> str:
