@@ -47,7 +47,7 @@ def first_paint(browser, html_path: Path, screenshot: Path | None, viewport=(150
                 if not r.url.startswith(("file:", "about:", "data:")) else None)
         t0 = time.perf_counter()
         page.goto(html_path.resolve().as_uri())
-        page.wait_for_function("window.__k2pb && window.__k2pb.ready", timeout=300_000)
+        page.wait_for_function("window.__k2pb && window.__k2pb.firstPaintMs", timeout=300_000)
         walls.append((time.perf_counter() - t0) * 1000)
         inpage.append(page.evaluate("() => __k2pb.firstPaintMs"))
         layouts.append(page.evaluate("() => __k2pb.panes.map(p => Math.round(p.layoutMs))"))

@@ -650,11 +650,12 @@
       }
       p.fit(true);
     });
-    requestAnimationFrame(function () {
-      state.firstPaintMs = performance.now();
-      state.ready = true;
-      document.body.setAttribute("data-ready", "1");
-    });
+    // Drawn (laid out, in the DOM) now; painted at the next frame, which a browser may delay
+    // for an iframe scrolled out of view, so "ready" does not wait for it.
+    state.drawnMs = performance.now();
+    state.ready = true;
+    document.body.setAttribute("data-ready", "1");
+    requestAnimationFrame(function () { state.firstPaintMs = performance.now(); });
     window.addEventListener("resize", function () {
       state.panes.forEach(function (p) { p.fit(true); });
     });
