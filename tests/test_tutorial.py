@@ -200,12 +200,13 @@ def test_run_notebook_executes_in_a_kernel_with_env_and_cwd(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     path = _write_nb(tmp_path / "01_env.ipynb",
-                     "import os\nprint(os.environ['KERAS2PB_QUICK'], os.getcwd())",
+                     "import os, sys\n"
+                     "print(os.environ['KERAS2PB_QUICK'], os.getcwd(), sys.executable)",
                      "6 * 7", tags={0: ["probe"]})
     before = path.read_text()
     [run] = tutorial.run_notebooks([path], quick=True, cwd=work, html_dir=tmp_path / "html")
     text = tutorial.tagged_output_text(run.nb, "probe")
-    assert text.split() == ["1", str(work.resolve())]
+    assert text.split() == ["1", str(work.resolve()), sys.executable]  # this (venv) Python
     assert run.nb.cells[2].outputs[0]["data"]["text/plain"] == "42"
     assert run.html == tmp_path / "html" / "01_env.html"
     assert "42" in run.html.read_text(encoding="utf-8")
