@@ -325,19 +325,20 @@ class NotebookRun:
     html: Path | None = None
 
 
-def run_notebooks(paths: list[Path], *, quick: bool = False,
+def run_notebooks(paths: list[Path], *, quick: bool | None = None,
                   models: str | os.PathLike | None = None, timeout: int = 600,
                   html_dir: str | os.PathLike | None = None,
                   cwd: str | os.PathLike | None = None, log: Any = None) -> list[NotebookRun]:
     """Execute notebooks in order, each in a fresh kernel; return one NotebookRun per notebook.
 
-    ``quick`` sets ``KERAS2PB_QUICK=1`` in the kernels (else ``0``); ``models`` sets
-    ``KERAS2PB_MODELS_DIR``; ``timeout`` is per cell; ``cwd`` is the kernels' working folder
-    (default: each notebook's folder); ``html_dir`` gets ``<stem>.html`` per notebook;
-    ``log`` (e.g. ``print``) is called with a line before and after each notebook. Raises
-    NotebookFailed at the first failing cell (the notebooks after it are not run).
+    ``quick=True`` / ``False`` sets ``KERAS2PB_QUICK`` to 1 / 0 in the kernels (``None``: as in
+    this process's environment); ``models`` sets ``KERAS2PB_MODELS_DIR``; ``timeout`` is per
+    cell; ``cwd`` is the kernels' working folder (default: each notebook's folder);
+    ``html_dir`` gets ``<stem>.html`` per notebook; ``log`` (e.g. ``print``) is called with a
+    line before and after each notebook. Raises NotebookFailed at the first failing cell (the
+    notebooks after it are not run).
     """
-    env = {QUICK_ENV: "1" if quick else "0"}
+    env = {} if quick is None else {QUICK_ENV: "1" if quick else "0"}
     if models is not None:
         env[MODELS_ENV] = str(Path(models).resolve())
     runs = []

@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to run (default: every notebooks/NN_*.ipynb, in order)")
     parser.add_argument("--quick", action="store_true",
-                        help="set KERAS2PB_QUICK=1: train 1 epoch on 1,000 digits")
+                        help="set KERAS2PB_QUICK=1 (as does the variable in the environment): "
+                        "train 1 epoch on 1,000 digits")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (600)")
     parser.add_argument("--no-html", action="store_true", help="skip the HTML copies")
     parser.add_argument("--models-dir", type=Path,
@@ -44,14 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
+        quick = args.quick or tutorial.is_quick()
         notebooks = args.notebooks or tutorial.notebook_paths(ROOT / "notebooks")
         if not notebooks:
             print(f"error: no notebooks matching {tutorial.NOTEBOOK_GLOB} in notebooks/",
                   file=sys.stderr)
             return 1
         runs = tutorial.run_notebooks(
-            notebooks, quick=args.quick, models=args.models_dir, timeout=args.timeout,
-            html_dir=None if args.no_html else HTML_DIR, log=_log)
+            notebooks, quick=True if args.quick else None, models=args.models_dir,
+            timeout=args.timeout, html_dir=None if args.no_html else HTML_DIR, log=_log)
     except tutorial.NotebookFailed as exc:
         print(f"\n{exc.traceback}\n", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     total = time.perf_counter() - start
-    mode = "quick" if args.quick else "full"
+    mode = "quick" if quick else "full"
     print(f"\n{len(runs)} notebooks ({mode} training, {os.cpu_count()} CPUs):")
     for run in runs:
         print(f"  {run.seconds:6.1f} s  {run.path.name}")
