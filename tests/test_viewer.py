@@ -246,3 +246,15 @@ def test_mnist_diff_marks_training_only_ops(mnist_pair):  # noqa: F811
     assert _data_of(page)["summary"] == diff.summary()
     cats = set(diff.left_category) - {""}
     assert {"gradient", "optimizer", "random"} <= cats
+
+
+def test_tensorboard_html_escapes_titles_and_honours_the_proxy(monkeypatch, tmp_path):
+    from keras2pb.viewer.tbserver import TensorBoardServer, frame_url, tensorboard_html
+
+    srv = TensorBoardServer("http://127.0.0.1:6006/", 6006, tmp_path, 0.0)
+    monkeypatch.delenv("TENSORBOARD_PROXY_URL", raising=False)
+    out = tensorboard_html([srv], [HOSTILE])
+    assert HOSTILE not in out and html.escape(HOSTILE) in out
+    assert 'src="http://127.0.0.1:6006/#graphs"' in out and "needs the live kernel" in out
+    monkeypatch.setenv("TENSORBOARD_PROXY_URL", "https://hub.example/user/me/proxy/%PORT%/")
+    assert frame_url(srv) == "https://hub.example/user/me/proxy/6006/#graphs"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
@@ -45,8 +46,14 @@ def prepare(graph_def: GraphDef, title: str, shapes: bool = True) -> PreparedGra
     """
     has_shapes = any("_output_shapes" in n.attr for n in graph_def.node[:50])
     shape_map = infer_shapes(graph_def) if shapes and not has_shapes else None
-    graph = clean_graph(graph_def, shape_map)
-    hier = build_hierarchy(graph)
+    enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of small objects, none of them cyclic garbage
+    try:
+        graph = clean_graph(graph_def, shape_map)
+        hier = build_hierarchy(graph)
+    finally:
+        if enabled:
+            gc.enable()
     return PreparedGraph(title, graph, hier, initial_expansion(hier, graph))
 
 
