@@ -1,13 +1,12 @@
-"""Show TensorFlow graphs in a notebook: one graph, or a training and a frozen graph side by side.
+"""Show TensorFlow graphs in a notebook: one graph, or training and frozen graphs side by side."""
 
-    from show_graph import show_graph, show_graphs
-    show_graph("models/mnist_cnn.pb")                  # one graph
-    show_graphs(model, "models/mnist_cnn.pb")          # training graph vs frozen graph, diffed
-    show_graphs(model, "models/mnist_cnn.pb", backend="tensorboard")   # the real TensorBoard
-
-The default backend is a self-contained page in a sandboxed ``<iframe srcdoc>``: it works
-offline, in JupyterLab and in exported HTML. The work is done by ``keras2pb.viewer``.
-"""
+# from show_graph import show_graph, show_graphs
+# show_graph("models/mnist_cnn.pb")                  # one graph
+# show_graphs(model, "models/mnist_cnn.pb")          # training graph vs frozen graph, diffed
+# show_graphs(model, "models/mnist_cnn.pb", backend="tensorboard")   # the real TensorBoard
+#
+# The default backend is a self-contained page in a sandboxed <iframe srcdoc>: it works offline,
+# in JupyterLab and in exported HTML. The work is done by keras2pb.viewer.
 
 from __future__ import annotations
 
