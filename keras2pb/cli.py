@@ -250,10 +250,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that import and run a graph from a file: they run in a child process.
+_ISOLATED = {"predict", "verify"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (see ``keras2pb --help``)."""
+    """Run the CLI; return the exit code (see ``keras2pb --help``).
+
+    ``predict`` and ``verify`` run in a child process (``keras2pb.isolation``), so a graph
+    that crashes TensorFlow ends as a one-line error, not a dead terminal.
+    """
+    from .isolation import in_child, run_isolated
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
+        if args.command in _ISOLATED and not in_child():
+            return run_isolated(argv, args.graph)
         _import_tensorflow(args.debug)
         code = args.func(args)
         return int(code or 0)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
+from .graphio import as_graph_def
+
 _HOSTILE = ["</script><script>alert(1)</script>", "ReadFile", "PyFunc", "", "\x00", "a" * 300,
             "../../etc/passwd", "import/x:0", "^ctrl", "x:99", "WriteFile", "NotAnOp"]
 
@@ -126,9 +128,9 @@ def run_case(seeds: list[tuple[bytes, GraphDef]], case_seed: int, workdir: Path,
 
 
 def viewer_builder() -> Callable[[Path], object] | None:
-    """The viewer's graph-data builder (path -> page data), or None if the viewer is absent."""
+    """The viewer's page builder (path -> HTML), or None if the viewer is absent."""
     try:
-        from .viewer import graph_data
+        from .viewer import single_page
     except ImportError:
         return None
-    return graph_data
+    return lambda path: single_page(as_graph_def(path))

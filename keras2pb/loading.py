@@ -267,16 +267,24 @@ def _shape_text(shape: tuple[int | None, ...] | None) -> str:
         ("," if len(shape) == 1 else "") + ")"
 
 
-def load(path: str | os.PathLike, *, allow_unsafe_ops: bool = False) -> FrozenGraph:
+def load(path: str | os.PathLike, *, allow_unsafe_ops: bool = False,
+         isolate: bool = False) -> FrozenGraph:
     """Load a frozen graph from ``path`` for inference.
 
     Inputs/outputs come from the sidecar ``<path>.json`` when present, else are discovered
     (Placeholders; nodes nobody consumes). The graph is checked before it is imported:
     unknown ops, dangling inputs and (unless ``allow_unsafe_ops``) ops that touch files, the
-    network or Python are refused. Raises Keras2pbError with the file and the problem.
+    network or Python are refused. ``isolate=True`` (for graphs from elsewhere) first imports
+    and runs the graph once in a child process, so a graph that crashes TensorFlow raises
+    Keras2pbError instead of killing this process. Raises Keras2pbError with the file and
+    the problem.
     """
     gd = read_graph_def(path)
     validate_graph(gd, path, allow_unsafe_ops=allow_unsafe_ops)
+    if isolate:
+        from .isolation import probe_graph
+
+        probe_graph(path, allow_unsafe_ops)
     sidecar = read_sidecar(path)
     if sidecar is not None:
         inputs = [_info(e) for e in sidecar["inputs"]]

@@ -39,6 +39,20 @@ def unknown_op_graph(src: Path, path: Path) -> Path:
     return path
 
 
+def crashing_graph(src: Path, path: Path) -> Path:
+    """A real frozen graph rewired so that shapes no longer fit: TensorFlow segfaults running it.
+
+    The first conv bias ``Squeeze`` is fed the input image instead of the bias (a case found
+    by scripts/fuzz_graphs.py); the graph passes every structural check.
+    """
+    gd = GraphDef.FromString(src.read_bytes())
+    image = next(n.name for n in gd.node if n.op == "Placeholder")
+    squeeze = next(n for n in gd.node if n.op == "Squeeze")
+    squeeze.input[0] = image
+    path.write_bytes(gd.SerializeToString())
+    return path
+
+
 def make_all(d: Path, mnist_pb: Path) -> dict[str, Path]:
     """Write every hostile or broken file into ``d``; return name -> path."""
     rng = np.random.default_rng(7)
@@ -71,6 +85,7 @@ def make_all(d: Path, mnist_pb: Path) -> dict[str, Path]:
     custom_model().save(files["custom"])
     files["unknown_op"] = unknown_op_graph(mnist_pb, d / "unknown_op.pb")
     files["unsafe"] = unsafe_graph(d / "unsafe.pb")
+    files["crashing"] = crashing_graph(mnist_pb, d / "crashing.pb")
     files["image_npy"] = d / "x.npy"
     np.save(files["image_npy"], np.zeros((2, 28, 28, 1), np.float32))
     files["bad_shape_npy"] = d / "flat.npy"

@@ -22,15 +22,15 @@ def h5(zoo):
     return zoo["h5"]["source"]
 
 
-def test_freeze_inspect_predict_verify(h5, tmp_path, capsys, zoo):
+def test_freeze_inspect_predict_verify(h5, tmp_path, capfd, zoo):
     pb = tmp_path / "m.pb"
     assert main(["freeze", str(h5), str(pb)]) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out
     assert "feed image:0; fetch probs:0" in out
     assert pb.is_file() and (tmp_path / "m.pb.json").is_file()
 
     assert main(["inspect", str(pb), "--json"]) == 0
-    info = json.loads(capsys.readouterr().out)
+    info = json.loads(capfd.readouterr().out)
     assert info["outputs"][0]["tensor"] == "probs:0" and info["node_count"] > 10
 
     x = zoo["h5"]["feeds"]["image"]
@@ -38,12 +38,12 @@ def test_freeze_inspect_predict_verify(h5, tmp_path, capsys, zoo):
     assert main(["predict", str(pb), str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy")]) == 0
     y = np.load(tmp_path / "y.npy")
     np.testing.assert_allclose(y, zoo["h5"]["expected"]["probs"], atol=1e-5)
-    capsys.readouterr()
+    capfd.readouterr()
     assert main(["predict", str(pb), str(tmp_path / "x.npy")]) == 0
-    assert f"argmax: {y.argmax(1).tolist()}" in capsys.readouterr().out
+    assert f"argmax: {y.argmax(1).tolist()}" in capfd.readouterr().out
 
     assert main(["verify", str(h5), str(pb), "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capfd.readouterr().out)
     assert result["ok"] and result["argmax_agreement"] == 1.0
 
 
@@ -59,22 +59,22 @@ def test_predict_several_inputs_from_npz(zoo, tmp_path):
     assert not (tmp_path / "out.npy").exists()
 
 
-def test_freeze_with_custom_objects_option(zoo, tmp_path, capsys):
+def test_freeze_with_custom_objects_option(zoo, tmp_path, capfd):
     src = zoo["custom_file"]["source"]
     assert main(["freeze", str(src), str(tmp_path / "c.pb"),
                  "--custom-objects", "custom_layers:CUSTOM_OBJECTS"]) == 0
     assert main(["freeze", str(src), str(tmp_path / "d.pb")]) == 1
-    err = capsys.readouterr().err.strip()
+    err = capfd.readouterr().err.strip()
     assert "custom-objects" in err and str(src) in err and "\n" not in err
     assert not (tmp_path / "d.pb").exists()
 
 
-def test_help_for_every_subcommand(capsys):
+def test_help_for_every_subcommand(capfd):
     for cmd in ("freeze", "inspect", "predict", "verify", "show", "export-onnx"):
         with pytest.raises(SystemExit) as info:
             main([cmd, "--help"])
         assert info.value.code == 0
-        assert f"usage: keras2pb {cmd}" in capsys.readouterr().out
+        assert f"usage: keras2pb {cmd}" in capfd.readouterr().out
 
 
 def test_missing_file_one_line_no_traceback(tmp_path):

@@ -12,6 +12,7 @@ from hostile_files import make_all
 from keras2pb import Keras2pbError, freeze, inspect, load
 from keras2pb.cli import main
 from keras2pb.fileio import atomic_write_bytes
+from keras2pb.isolation import CHILD_ENV
 
 # (case id, argv template, file the message must name, words the message must hold)
 CASES = [
@@ -51,6 +52,8 @@ CASES = [
      "{d}/no/such/dir/out.pb", "does not exist"),
     ("output in read-only folder", ["freeze", "{h5}", "{readonly}/out.pb"],
      "{readonly}/out.pb", "write"),
+    ("graph that crashes TensorFlow", ["predict", "{crashing}", "{image_npy}"], "{crashing}",
+     "TensorFlow crashed (SIGSEGV)"),
     ("broken sidecar", ["predict", "{bad_sidecar}", "{image_npy}"], "{bad_sidecar}.json",
      "sidecar is not valid"),
 ]
@@ -78,10 +81,14 @@ def _snapshot(d: str) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.parametrize(("case", "argv", "names", "words"), CASES, ids=[c[0] for c in CASES])
-def test_error_table(case, argv, names, words, files, capsys):
+def test_error_table(case, argv, names, words, files, capfd, monkeypatch):
+    # The CLI runs predict/verify in a child process (keras2pb.isolation). Only the crash
+    # case needs one here; the others run in this process (as the child would) to save time.
+    if "crashes" not in case:
+        monkeypatch.setenv(CHILD_ENV, "1")
     before = _snapshot(files["d"])
     code = main([a.format(**files) for a in argv])
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert code == 1, (case, out, err)
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -90,6 +97,13 @@ def test_error_table(case, argv, names, words, files, capsys):
     assert words in lines[0]
     assert "Traceback" not in err
     assert _snapshot(files["d"]) == before, "no new or changed files"
+
+
+def test_load_with_isolate_turns_a_crash_into_an_error(files):
+    with pytest.raises(Keras2pbError, match="crashing.pb: TensorFlow crashed"):
+        load(files["crashing"], isolate=True)
+    with load(files["mnist"], isolate=True) as graph:
+        assert graph(np.zeros((1, 28, 28, 1), np.float32)).shape == (1, 10)
 
 
 def test_pbtxt_loads_and_predicts(mnist_pb, tmp_path):
