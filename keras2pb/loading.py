@@ -218,6 +218,9 @@ class FrozenGraph:
         except tf.errors.OpError as exc:
             raise Keras2pbError(f"TensorFlow could not run the graph: "
                                 f"{_first_line(exc.message)}", self.path) from exc
+        except ValueError as exc:  # raised by Session while it reports a damaged node's error
+            raise Keras2pbError(f"TensorFlow could not run the graph (damaged node names?): "
+                                f"{_first_line(str(exc))[:200]}", self.path) from exc
         if len(chosen) == 1:
             return results[0]
         return {o.name: r for o, r in zip(chosen, results, strict=True)}
