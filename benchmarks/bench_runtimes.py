@@ -39,10 +39,11 @@ TF_PATHS = ("model.predict", "model(x)", "tf.function", BASELINE, "keras2pb.load
 
 
 def _timed_calls(fns: dict[str, Callable[[], Any]], repeats: int, rounds: int,
-                 warmup: int) -> dict[str, list[float]]:
+                 warmup: int, settle: bool = True) -> dict[str, list[float]]:
     """Seconds per call for each function, interleaved in ``rounds`` so that background load
-    on a shared machine hits every path alike. Each block of calls starts with an untimed one,
-    so that the previous runtime's spinning worker threads have settled."""
+    on a shared machine hits every path alike. With ``settle``, each block of calls starts with
+    an untimed one, so that the previous runtime's spinning worker threads have settled (it
+    matters for sub-millisecond calls)."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -50,7 +51,8 @@ def _timed_calls(fns: dict[str, Callable[[], Any]], repeats: int, rounds: int,
     per_round = max(1, repeats // rounds)
     for _ in range(rounds):
         for name, fn in fns.items():
-            fn()
+            if settle:
+                fn()
             for _ in range(per_round):
                 t0 = time.perf_counter()
                 fn()
@@ -148,7 +150,9 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
         if onnx_model is not None:
             fns["ONNX Runtime"] = lambda x=x: onnx_model(x)
         log(f"{name}: batch {batch}, {reps} calls per path")
-        times = _timed_calls(fns, reps, rounds=10 if batch == 1 else 1, warmup=warm)
+        # batch 1: 10 rounds of blocks; big batch: every call interleaved (long calls).
+        times = _timed_calls(fns, reps, rounds=10 if batch == 1 else reps, warmup=warm,
+                             settle=batch == 1)
         reference = np.asarray(model(x, training=False))
         diffs = {k: float(np.max(np.abs(np.asarray(_first(fns[k]())) - reference)))
                  for k in fns}

@@ -138,10 +138,14 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
     optimized = optimize_graph(graph_def, inputs + outputs)
     optimized, rewritten = adds_to_bias_adds(optimized)
     names = {n.name for n in optimized.node}
-    lost = [n for n in inputs + outputs if n not in names]
+    lost = [n for n in inputs if n not in names]
     if lost:
-        raise Keras2pbError(f"optimizing for OpenCV removed {', '.join(lost)}; the model does "
-                            "not use that input, so OpenCV could not feed it")
+        raise Keras2pbError(f"optimizing for OpenCV removed input {', '.join(lost)}: the model "
+                            "does not use it, so OpenCV could not feed it; drop it from the model")
+    lost = [n for n in outputs if n not in names]
+    if lost:
+        raise Keras2pbError(f"optimizing for OpenCV lost output {', '.join(lost)}; "
+                            "please report this with the model")
     bad = [(n.name, n.op) for n in optimized.node
            if n.op.startswith("_") or n.op in _REFUSED_OPS]
     if bad:

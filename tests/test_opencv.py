@@ -138,3 +138,16 @@ def test_cli_freeze_for_opencv(runtime_zoo, tmp_path, capsys):  # noqa: F811
     assert side["opencv"]["input_layout"] == "NCHW"
     z = runtime_zoo["mnist_cnn"]
     assert max_diff(z["expected"], run_opencv(out, z["feeds"]).outputs) <= 1e-5
+
+
+def test_control_flow_is_refused_before_anything_is_written(tmp_path):
+    import keras
+
+    from keras2pb import freeze
+
+    model = keras.Sequential([keras.Input((5, 3), name="seq"), keras.layers.LSTM(4),
+                              keras.layers.Dense(2, name="out")], name="lstm")
+    with pytest.raises(Keras2pbError,
+                       match="OpenCV DNN cannot run this graph: it keeps .*(Enter|While|Switch)"):
+        freeze(model, tmp_path / "lstm.pb", for_opencv=True)
+    assert list(tmp_path.iterdir()) == []
