@@ -218,6 +218,47 @@ CHECKS = {"01": _check_01, "03": _check_03, "04": _check_04}
 
 # --- the tests ---------------------------------------------------------------------------------
 
+def _run_all(lab: LabServer, page, rel: str, n_cells: int) -> dict:
+    """In the open JupyterLab page: wait for the notebook ``rel`` and its kernel, then
+    View → Expand All Code and Run → Run All Cells, and wait until the run is over.
+
+    Returns what the page shows (CELLS_JS). Asserts this notebook's kernel is the only one.
+    """
+    page.wait_for_function(
+        "([n]) => { const p = document.querySelector('.jp-NotebookPanel'); return p &&"
+        " p.querySelectorAll('.jp-Cell').length === n && p.querySelector("
+        "'.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]'); }",
+        arg=[n_cells], timeout=120_000)
+    lab.wait_kernel(rel)
+    kernels = lab.api("GET", "/api/kernels")
+    assert len(kernels) == 1, f"one kernel expected (this notebook's), found {kernels}"
+    lab.remember_descendants()
+    # Expand All Code first: a cell with hidden source (the solutions) shows no execution count.
+    _menu(page, "View", "notebook:show-all-cell-code")
+    _menu(page, "Run", "runmenu:run-all")
+    page.wait_for_function(DONE_JS, timeout=RUN_TIMEOUT_S * 1000, polling=500)
+    lab.remember_descendants()
+    return page.evaluate(CELLS_JS)
+
+
+def _errors(state: dict) -> list[tuple[int, str]]:
+    """(1-based cell number, traceback text) of every error output on the page."""
+    return [(i + 1, e[:1500]) for i, c in enumerate(state["cells"]) for e in c["errors"]]
+
+
+def _screenshot(page, name: str, show=None) -> Path:
+    """Scroll ``show`` (default: the last figure, else the last cell) into view; save a PNG."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if show is None:
+        images = page.locator('.jp-OutputArea-output[data-mime-type="image/png"] img')
+        show = images.last if images.count() else page.locator(".jp-Cell").last
+    show.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # let the scrolled-to outputs paint
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(lab, browser, path):  # noqa: F811
     """Open the notebook in JupyterLab, Run → Run All Cells, and check what the page shows."""
@@ -228,26 +269,11 @@ def test_notebook_runs_in_jupyterlab(lab, browser, path):  # noqa: F811
     context, page, seen = _open(browser, lab.lab_url(f"lab/tree/{rel}", reset=""))
     start = time.monotonic()
     try:
-        page.wait_for_function(
-            "([n]) => { const p = document.querySelector('.jp-NotebookPanel'); return p &&"
-            " p.querySelectorAll('.jp-Cell').length === n && p.querySelector("
-            "'.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]'); }",
-            arg=[n_cells], timeout=120_000)
-        lab.wait_kernel(rel)
-        kernels = lab.api("GET", "/api/kernels")
-        assert len(kernels) == 1, f"one kernel expected (this notebook's), found {kernels}"
-        lab.remember_descendants()
-
-        # View → Expand All Code: the solution cells' hidden source shows no execution count.
-        _menu(page, "View", "notebook:show-all-cell-code")
-        _menu(page, "Run", "runmenu:run-all")
-        page.wait_for_function(DONE_JS, timeout=RUN_TIMEOUT_S * 1000, polling=500)
+        state = _run_all(lab, page, rel, n_cells)
         seconds = time.monotonic() - start
-        state = page.evaluate(CELLS_JS)
-        lab.remember_descendants()
         show = None
         try:
-            errors = [(i + 1, e[:1500]) for i, c in enumerate(state["cells"]) for e in c["errors"]]
+            errors = _errors(state)
             assert errors == [], f"{path.name}: error output in cell(s) (1-based):\n" + \
                 "\n".join(f"--- cell {i}:\n{e}" for i, e in errors)
             prompts = [state["cells"][i]["prompt"] for i in must_run]
@@ -261,14 +287,33 @@ def test_notebook_runs_in_jupyterlab(lab, browser, path):  # noqa: F811
             assert any(lab.url in u for u in seen["requests"]), "requests are not recorded"
             assert _outside(seen["requests"]) == [], "requests left 127.0.0.1"
         finally:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            if show is None:
-                images = page.locator('.jp-OutputArea-output[data-mime-type="image/png"] img')
-                show = images.last if images.count() else page.locator(".jp-Cell").last
-            show.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)  # let the scrolled-to outputs paint
-            page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"))
+            _screenshot(page, path.stem, show)
         print(f"{path.name}: {len(must_run)} code cells ran in JupyterLab in {seconds:.1f} s")
+    finally:
+        _shutdown_kernels_of(lab, rel)
+        context.close()
+
+
+def test_an_error_in_a_cell_is_caught(lab, browser):  # noqa: F811
+    """The checks above are not blind: a traceback is found, a harmless stderr line is not."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import sys\nprint('E0000 harmless log: Error 303', "
+                                  "file=sys.stderr)"),
+        nbformat.v4.new_code_cell("1 / 0"),
+        nbformat.v4.new_code_cell("print('never runs')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    rel = "scratch/broken.ipynb"
+    (lab.root / "scratch").mkdir(exist_ok=True)
+    nbformat.write(nb, lab.root / rel)
+    context, page, _ = _open(browser, lab.lab_url(f"lab/tree/{rel}", reset=""))
+    try:
+        state = _run_all(lab, page, rel, len(nb.cells))
+        errors = _errors(state)
+        assert [i for i, _ in errors] == [2]
+        assert "ZeroDivisionError" in errors[0][1]
+        assert [c["prompt"] for c in state["cells"]] == ["[1]:", "[2]:", "[ ]:"]
     finally:
         _shutdown_kernels_of(lab, rel)
         context.close()
