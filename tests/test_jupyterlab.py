@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 from jupyterlab_fixtures import LabServer, make_root, start_lab
-from viewer_fixtures import CHROMIUM, browser  # noqa: F401 - a session fixture
+from viewer_fixtures import browser  # noqa: F401 - a session fixture
 
 from keras2pb import tutorial
 
