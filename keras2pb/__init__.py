@@ -28,6 +28,8 @@ _EXPORTS = {
     "training_graph": "traingraph",
     "verify": "verifying",
     "load_keras_model": "kerasio",
+    "export_onnx": "onnx_export",
+    "verify_runtimes": "runtimes",
 }
 
 __all__ = ["Keras2pbError", "__version__", *_EXPORTS]

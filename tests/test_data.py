@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import numpy as np
 import pytest
 
@@ -31,6 +33,9 @@ def test_missing_sample_is_a_clear_error(monkeypatch, tmp_path):
 
 def test_keras_source_without_network_fails_clearly(monkeypatch, tmp_path):
     # An empty Keras cache and a proxy on a closed loopback port: the download cannot happen.
+    # urllib caches its opener (with these proxies) globally: restore it after the test, or
+    # later loopback requests of other tests would go to the dead proxy.
+    monkeypatch.setattr(urllib.request, "_opener", None)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setenv("HOME", str(tmp_path))
     for var in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
