@@ -24,14 +24,18 @@ def in_child() -> bool:
     return os.environ.get(CHILD_ENV) == "1"
 
 
-def _crashed(returncode: int, graph: str | os.PathLike) -> Keras2pbError:
+def signal_name(returncode: int) -> str:
+    """``"SIGSEGV"`` for a child's return code of -11 (killed by that signal)."""
     try:
-        name = signal.Signals(-returncode).name
+        return signal.Signals(-returncode).name
     except ValueError:
-        name = f"signal {-returncode}"
+        return f"signal {-returncode}"
+
+
+def _crashed(returncode: int, graph: str | os.PathLike) -> Keras2pbError:
     return Keras2pbError(
-        f"TensorFlow crashed ({name}) while importing or running this graph; the file is "
-        "damaged or was built to crash its reader: do not use it", graph)
+        f"TensorFlow crashed ({signal_name(returncode)}) while importing or running this "
+        "graph; the file is damaged or was built to crash its reader: do not use it", graph)
 
 
 def run_isolated(argv: Sequence[str], graph: str) -> int:

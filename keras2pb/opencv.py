@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import Keras2pbError
+from .isolation import signal_name
 from .runtimes import optional_module
 from .sidecar import read_sidecar, sidecar_path
 
@@ -255,13 +255,6 @@ def _as_feeds(feeds: Any, cv: dict[str, Any], pb_path: Path) -> dict[str, np.nda
     return blobs
 
 
-def _signal_name(code: int) -> str:
-    try:
-        return signal.Signals(-code).name
-    except ValueError:
-        return f"signal {-code}"
-
-
 def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
                engine: str = "auto", timeout: float = CHILD_TIMEOUT) -> OpenCVRun:
     """Run the OpenCV variant ``pb_path`` on ``feeds`` in a child process.
@@ -303,7 +296,7 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
         if os.path.exists(spec["result"]):
             result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
         if proc.returncode < 0:
-            raise Keras2pbError(f"OpenCV crashed ({_signal_name(proc.returncode)}) running the "
+            raise Keras2pbError(f"OpenCV crashed ({signal_name(proc.returncode)}) running the "
                                 "graph in a child process; is it the --for-opencv variant?",
                                 pb_path)
         if proc.returncode != 0 or "error" in result:
