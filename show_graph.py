@@ -16,7 +16,7 @@ from typing import Any
 from keras2pb.errors import Keras2pbError
 from keras2pb.viewer import (
     DEFAULT_HEIGHT,
-    GraphDiff,
+    NodeDiff,
     graph_def_of,
     iframe_html,
     side_by_side_page,
@@ -30,10 +30,10 @@ class GraphView:
     """A notebook display object: renders as HTML (``_repr_html_``) in Jupyter.
 
     ``page`` is the full standalone page (or None for TensorBoard), ``html`` what the notebook
-    shows, ``diff`` the GraphDiff of a side-by-side view (else None).
+    shows, ``diff`` the NodeDiff of a side-by-side view (else None).
     """
 
-    def __init__(self, html: str, page: str | None = None, diff: GraphDiff | None = None,
+    def __init__(self, html: str, page: str | None = None, diff: NodeDiff | None = None,
                  servers: list | None = None) -> None:
         self.html = html
         self.page = page

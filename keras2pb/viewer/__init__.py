@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .clean import CleanGraph, ViewNode, clean_graph, infer_shapes, strip_consts
 from .collapse import Hierarchy, VisibleGraph, build_hierarchy, initial_expansion, visible_graph
-from .diff import CATEGORIES, GraphDiff, category, diff_graphs
+from .diff import CATEGORIES, NodeDiff, category, diff_graphs
 from .page import (
     DEFAULT_HEIGHT,
     PreparedGraph,
@@ -22,7 +22,7 @@ __all__ = [
     "CATEGORIES",
     "DEFAULT_HEIGHT",
     "CleanGraph",
-    "GraphDiff",
+    "NodeDiff",
     "Hierarchy",
     "PreparedGraph",
     "ViewNode",

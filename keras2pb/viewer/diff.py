@@ -49,8 +49,12 @@ def category(name: str, op: str, resource: bool = False) -> str:
 
 
 @dataclass
-class GraphDiff:
-    """Node-level comparison of a left graph (e.g. training) with a right one (e.g. frozen)."""
+class NodeDiff:
+    """Node-level comparison of a left graph (e.g. training) with a right one (e.g. frozen).
+
+    ``keras2pb.compare`` (``graphinfo.GraphDiff``) compares by op type only; this one says,
+    node by node, what the viewer marks.
+    """
 
     left_status: list[str]  # per left node: "kept" or "removed"
     right_status: list[str]  # per right node: "kept" or "added"
@@ -88,10 +92,10 @@ def _nodes(n: int) -> str:
     return "node" if n == 1 else "nodes"
 
 
-def diff_graphs(left: CleanGraph, right: CleanGraph) -> GraphDiff:
+def diff_graphs(left: CleanGraph, right: CleanGraph) -> NodeDiff:
     """Compare two cleaned graphs node by node.
 
-    In: the left graph (what was) and the right graph (what is). Out: a GraphDiff. A left node
+    In: the left graph (what was) and the right graph (what is). Out: a NodeDiff. A left node
     is kept when the right graph has a node of the same name (its op may have changed, e.g.
     ReadVariableOp became Identity when freezing), else removed; right nodes whose name the
     left graph lacks are added. When the graphs share no node name at all, nodes are matched
@@ -101,7 +105,7 @@ def diff_graphs(left: CleanGraph, right: CleanGraph) -> GraphDiff:
     by_name = bool(shared)
     right_ops = {n.op for n in right.nodes}
     left_ops = {n.op for n in left.nodes}
-    diff = GraphDiff([], [], [], matched_by="name" if by_name else "op type")
+    diff = NodeDiff([], [], [], matched_by="name" if by_name else "op type")
     for n in left.nodes:
         kept = n.name in right.index if by_name else n.op in right_ops
         if kept:

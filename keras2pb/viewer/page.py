@@ -20,7 +20,7 @@ from tensorflow.core.framework.graph_pb2 import GraphDef
 from ..fileio import atomic_write_text
 from .clean import CleanGraph, clean_graph, infer_shapes
 from .collapse import MAX_BOXES, Hierarchy, build_hierarchy, initial_expansion
-from .diff import CATEGORIES, GraphDiff, diff_graphs
+from .diff import CATEGORIES, NodeDiff, diff_graphs
 
 #: Height (px) of the notebook iframe.
 DEFAULT_HEIGHT = 640
@@ -155,7 +155,7 @@ def _scope_diff_counts(pg: PreparedGraph, status: list[str] | None,
     return rm, ad, rc
 
 
-def diff_table(diff: GraphDiff) -> list[list[Any]]:
+def diff_table(diff: NodeDiff) -> list[list[Any]]:
     """Return rows ``[op type, removed, kept, added]``, most removed first."""
     ops = set(diff.removed) | set(diff.kept) | set(diff.added)
     rows = [[op, diff.removed.get(op, 0), diff.kept.get(op, 0), diff.added.get(op, 0)]
@@ -221,10 +221,10 @@ def single_page(graph_def: GraphDef, title: str = "graph") -> str:
 
 def side_by_side_page(left: GraphDef, right: GraphDef,
                       titles: tuple[str, str] | list[str] = ("training graph", "frozen graph"),
-                      ) -> tuple[str, GraphDiff]:
+                      ) -> tuple[str, NodeDiff]:
     """Return the two-pane viewer page with the diff marked, and the diff itself.
 
-    In: the left and right GraphDefs and their titles. Out: (HTML page, GraphDiff). In the
+    In: the left and right GraphDefs and their titles. Out: (HTML page, NodeDiff). In the
     left pane, ops the right graph lacks are coloured by why they went; in the right pane,
     ops the left lacked are green; the top line says what was removed, kept and added.
     """
