@@ -26,7 +26,7 @@ def _loss_for(loss: object, name: str) -> tuple[object, bool]:
 
 def training_graph(model: keras.Model, optimizer: keras.optimizers.Optimizer | None = None
                    ) -> GraphDef:
-    """Return the GraphDef of one training step of ``model``, traced (never run).
+    """Return the GraphDef of one training step of ``model``, traced (never run), with shapes.
 
     The step is what ``fit`` does per batch: ``model(x, training=True)``, the loss (the
     model's compiled loss per output, else MSE), ``GradientTape`` gradients, and
@@ -65,7 +65,7 @@ def training_graph(model: keras.Model, optimizer: keras.optimizers.Optimizer | N
         return loss
 
     try:
-        return train_step.get_concrete_function().graph.as_graph_def()
+        return train_step.get_concrete_function().graph.as_graph_def(add_shapes=True)
     except Exception as exc:
         raise Keras2pbError(f"could not trace a training step of model {model.name!r}: "
                             f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
