@@ -240,3 +240,62 @@ def start_lab(root: Path, work: Path, env: dict[str, str], timeout: float = 90) 
             time.sleep(0.3)
     server.stop()
     raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+class BrowserThread:
+    """Headless Chromium driven by Playwright's sync API from a thread of its own.
+
+    Playwright allows one sync API instance per thread, and the viewer tests keep theirs open
+    for the whole session (``viewer_fixtures.browser``); this one lives in its own thread, so
+    the two never meet, whatever the test order. ``run(fn, *args)`` calls ``fn(browser,
+    *args)`` in that thread and returns its result, or raises what it raised.
+    """
+
+    def __init__(self, executable: str, args: list[str]) -> None:
+        import queue
+        import threading
+
+        self._jobs: queue.Queue = queue.Queue()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, args=(executable, args),
+                                        name="jupyterlab-chromium", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def _main(self, executable: str, args: list[str]) -> None:
+        from playwright.sync_api import sync_playwright
+
+        try:
+            pw = sync_playwright().start()
+            browser = pw.chromium.launch(executable_path=executable, headless=True, args=args)
+        except BaseException as exc:  # reported to the constructor's caller
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while (job := self._jobs.get()) is not None:
+                fn, fn_args, future = job
+                try:
+                    future.set_result(fn(browser, *fn_args))
+                except BaseException as exc:  # handed to the caller of run()
+                    future.set_exception(exc)
+        finally:
+            browser.close()
+            pw.stop()
+
+    def run(self, fn: Any, *args: Any) -> Any:
+        """Call ``fn(browser, *args)`` in the browser's thread; return or raise its outcome."""
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        self._jobs.put((fn, args, future))
+        return future.result()
+
+    def close(self) -> None:
+        """Close the browser and end its thread."""
+        self._jobs.put(None)
+        self._thread.join(60)

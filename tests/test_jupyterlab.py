@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from jupyterlab_fixtures import LabServer, make_root, start_lab
-from viewer_fixtures import browser  # noqa: F401 - a session fixture
+from jupyterlab_fixtures import BrowserThread, LabServer, make_root, start_lab
 
 from keras2pb import tutorial
 
@@ -23,6 +22,9 @@ NOTEBOOKS = tutorial.notebook_paths(REPO / "notebooks")
 #: Upper bound for one notebook's Run All (a safety net against a hung kernel, not a timing test).
 RUN_TIMEOUT_S = 900
 VIEWPORT = {"width": 1400, "height": 900}
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 # --- what the page shows, read in the browser -----------------------------------------------
 
@@ -125,7 +127,18 @@ def _drawn(img: dict) -> bool:
 # --- the server, one for the whole module ------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, browser) -> LabServer:  # noqa: F811
+def chromium() -> BrowserThread:
+    """Headless Chromium (Playwright, /usr/bin/chromium) in its own thread; skips if absent."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium): browser test skipped")
+    pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    thread = BrowserThread(CHROMIUM, CHROMIUM_ARGS)
+    yield thread
+    thread.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, chromium) -> LabServer:
     """A JupyterLab server on 127.0.0.1 serving a temp copy of notebooks/, in quick mode.
 
     Kernels inherit ``KERAS2PB_QUICK=1`` and a temp ``KERAS2PB_MODELS_DIR``; on teardown every
@@ -144,7 +157,7 @@ def lab(tmp_path_factory, browser) -> LabServer:  # noqa: F811
     assert left == [], f"processes started by jupyter lab still running: {left}"
 
 
-def _open(browser, url: str):  # noqa: F811
+def _open(browser, url: str):
     """A fresh browser context and page at ``url``, recording requests and page errors."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
@@ -260,8 +273,12 @@ def _screenshot(page, name: str, show=None) -> Path:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_in_jupyterlab(lab, browser, path):  # noqa: F811
+def test_notebook_runs_in_jupyterlab(lab, chromium, path):
     """Open the notebook in JupyterLab, Run → Run All Cells, and check what the page shows."""
+    chromium.run(_notebook_runs, lab, path)
+
+
+def _notebook_runs(browser, lab: LabServer, path: Path) -> None:
     must_run = _code_cells_to_run(path)
     n_cells = len(nbformat.read(path, as_version=4).cells)
     rel = f"notebooks/{path.name}"
@@ -294,8 +311,12 @@ def test_notebook_runs_in_jupyterlab(lab, browser, path):  # noqa: F811
         context.close()
 
 
-def test_an_error_in_a_cell_is_caught(lab, browser):  # noqa: F811
+def test_an_error_in_a_cell_is_caught(lab, chromium):
     """The checks above are not blind: a traceback is found, a harmless stderr line is not."""
+    chromium.run(_error_is_caught, lab)
+
+
+def _error_is_caught(browser, lab: LabServer) -> None:
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import sys\nprint('E0000 harmless log: Error 303', "
                                   "file=sys.stderr)"),
@@ -319,8 +340,12 @@ def test_an_error_in_a_cell_is_caught(lab, browser):  # noqa: F811
         context.close()
 
 
-def test_notebook7_shows_a_notebook(lab, browser):  # noqa: F811
+def test_notebook7_shows_a_notebook(lab, chromium):
     """The classic-style Notebook 7 UI lists the notebooks and renders the first one."""
+    chromium.run(_notebook7_shows, lab)
+
+
+def _notebook7_shows(browser, lab: LabServer) -> None:
     first = NOTEBOOKS[0]
     nb = nbformat.read(first, as_version=4)
     context, page, seen = _open(browser, lab.lab_url("tree/notebooks"))
