@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import Keras2pbError
@@ -21,35 +23,47 @@ def _check_dir(path: Path) -> None:
         raise Keras2pbError(f"{path}: is a folder; give a file name to write")
 
 
+@contextmanager
+def atomic_output(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temp path beside ``path``; rename it over ``path`` when the block succeeds.
+
+    For writers that want a file name (Keras' ``model.save``). If the block raises (or
+    Ctrl-C arrives), the temp file is deleted and ``path`` is left as it was. ``suffix``
+    keeps the extension writers look at (``.h5``). Raises Keras2pbError when the folder is
+    missing or not writable.
+    """
+    path = Path(path)
+    _check_dir(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise Keras2pbError(f"{path}: cannot write in {path.parent}: "
+                            f"{exc.strerror or exc}") from exc
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically and return the path.
 
     The bytes go to a temp file beside ``path`` that is renamed over it only once fully
     written, so an error or Ctrl-C leaves the previous file intact and no temp file behind.
-    Raises Keras2pbError when the folder is missing or not writable.
+    Raises Keras2pbError when the folder is missing or not writable, or the write fails.
     """
     path = Path(path)
-    _check_dir(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise Keras2pbError(f"{path}: cannot write in {path.parent}: "
-                            f"{exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
+        with atomic_output(path) as tmp, open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise Keras2pbError(f"{path}: could not write: {exc.strerror or exc}") from exc
-        raise
+    except OSError as exc:
+        raise Keras2pbError(f"{path}: could not write: {exc.strerror or exc}") from exc
     return path
 
 

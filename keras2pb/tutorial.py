@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import Keras2pbError
+from .fileio import atomic_output
 from .sidecar import sidecar_path
 
 #: Environment variable: ``1`` shrinks training so the notebooks run fast (tests, CI).
@@ -122,19 +122,11 @@ def save_h5(model: Any, path: str | os.PathLike) -> Path:
     Returns the path. Raises Keras2pbError when the folder is missing or the save fails.
     """
     path = Path(path)
-    if not path.parent.is_dir():
-        raise Keras2pbError(f"{path}: folder {path.parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".h5", dir=path.parent)
-    os.close(fd)
     try:
-        model.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, (OSError, ValueError)):
-            raise Keras2pbError(f"{path}: could not save the model as HDF5: {exc}") from exc
-        raise
+        with atomic_output(path, suffix=".h5") as tmp:
+            model.save(tmp)
+    except (OSError, ValueError) as exc:
+        raise Keras2pbError(f"{path}: could not save the model as HDF5: {exc}") from exc
     return path
 
 
