@@ -156,13 +156,17 @@ def _group_series(hier: Hierarchy, graph: CleanGraph, s: int) -> None:
     for (_op, base), members in series.items():
         if len(members) < SERIES_MIN:
             continue
-        g = _new_scope(hier, f"{base}_* ×{len(members)}", s)
-        _move_ops(hier, s, g, members)
-        if len(members) > CHUNK_SIZE:
-            for k in range(0, len(members), CHUNK_SIZE):
-                part = members[k:k + CHUNK_SIZE]
-                label = f"{base}_* {k + 1}–{k + len(part)}"
-                _move_ops(hier, g, _new_scope(hier, label, g), part)
+        _make_group(hier, s, f"{base}_*", members)
+
+
+def _make_group(hier: Hierarchy, parent: int, label: str, members: list[int]) -> None:
+    """Move ``members`` of ``parent`` into a new box "label ×N", chunked if too many."""
+    g = _new_scope(hier, f"{label} ×{len(members)}", parent)
+    _move_ops(hier, parent, g, members)
+    if len(members) > CHUNK_SIZE:
+        for k in range(0, len(members), CHUNK_SIZE):
+            part = members[k:k + CHUNK_SIZE]
+            _move_ops(hier, g, _new_scope(hier, f"{label} {k + 1}–{k + len(part)}", g), part)
 
 
 def _group_big(hier: Hierarchy, graph: CleanGraph) -> None:
@@ -178,13 +182,7 @@ def _group_big(hier: Hierarchy, graph: CleanGraph) -> None:
             for op, members in by_op.items():
                 if len(members) < 2:
                     continue
-                g = _new_scope(hier, f"{op} ×{len(members)}", s)
-                _move_ops(hier, s, g, members)
-                if len(members) > CHUNK_SIZE:
-                    for k in range(0, len(members), CHUNK_SIZE):
-                        part = members[k:k + CHUNK_SIZE]
-                        label = f"{op} {k + 1}–{k + len(part)}"
-                        _move_ops(hier, g, _new_scope(hier, label, g), part)
+                _make_group(hier, s, op, members)
         _chunk_children(hier, graph, s)
     _count(hier, graph)
 
