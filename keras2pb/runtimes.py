@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .errors import Keras2pbError
+from .verifying import compare_outputs
 
 #: Environment variable remapping optional modules, e.g. ``cv2=no_such_cv2,onnxruntime=x``:
 #: a way to run the "runtime not installed" path for real without uninstalling anything.
@@ -74,29 +75,6 @@ def median_ms(fn: Callable[[], Any], repeats: int, warmup: int = 3) -> float:
     return statistics.median(times) * 1e3
 
 
-def compare_outputs(reference: dict[str, np.ndarray],
-                    got: dict[str, np.ndarray]) -> tuple[float, float]:
-    """Largest absolute difference and argmax agreement (fraction) of ``got`` vs ``reference``.
-
-    Both map output names to arrays. Raises Keras2pbError if an output is missing or its
-    shape differs.
-    """
-    worst, agree, total = 0.0, 0, 0
-    for name, ref in reference.items():
-        if name not in got:
-            raise Keras2pbError(f"runtime returned no output {name!r} (got {', '.join(got)})")
-        ref, out = np.asarray(ref), np.asarray(got[name])
-        if ref.shape != out.shape:
-            raise Keras2pbError(f"output {name!r}: Keras gives shape {ref.shape}, the runtime "
-                                f"{out.shape}")
-        if ref.size:
-            worst = max(worst, float(np.max(np.abs(ref.astype(np.float64) - out))))
-        if ref.ndim >= 2 and ref.shape[-1] > 1:
-            agree += int(np.sum(ref.argmax(-1) == out.argmax(-1)))
-            total += int(np.prod(ref.shape[:-1]))
-    return worst, (agree / total if total else 1.0)
-
-
 def _row(runtime: str, status: str, note: str = "", diff: float | None = None,
          agree: float | None = None, latency: float | None = None, n: int = 0) -> dict[str, Any]:
     return {"runtime": runtime, "status": status, "max_abs_diff": diff,
@@ -116,7 +94,7 @@ def _latency_batch(graph) -> int | None:
 def _run_tf(graph, feeds, ref, n):
     out = graph(feeds)
     out = out if isinstance(out, dict) else {graph.outputs[0].name: out}
-    diff, agree = compare_outputs(ref, out)
+    diff, agree, _ = compare_outputs(ref, out)
     b1 = _first(feeds, _latency_batch(graph))
     latency = median_ms(lambda: graph(b1), LATENCY_REPEATS)
     return _row("tf", "ok", "keras2pb.load(...) call", diff, agree, latency, n)
@@ -127,7 +105,7 @@ def _run_opencv(graph, pb_path, feeds, ref, n, tmp):
 
     path, converted = opencv_ready_path(pb_path, graph.graph_def, graph.sidecar, tmp)
     run = run_opencv(path, feeds)
-    diff, agree = compare_outputs(ref, run.outputs)
+    diff, agree, _ = compare_outputs(ref, run.outputs)
     timed = run_opencv(path, _first(feeds, _latency_batch(graph)), repeats=LATENCY_REPEATS)
     note = f"OpenCV {run.version}, child process"
     if converted:
@@ -140,7 +118,7 @@ def _run_onnx(pb_path, feeds, ref, n, tmp, graph):
 
     onnx_path = export_onnx(pb_path, os.path.join(tmp, "model.onnx"))
     model = OnnxModel(onnx_path)
-    diff, agree = compare_outputs(ref, model(feeds))
+    diff, agree, _ = compare_outputs(ref, model(feeds))
     b1 = _first(feeds, _latency_batch(graph))
     latency = median_ms(lambda: model(b1), LATENCY_REPEATS)
     return _row("onnx", "ok", f"onnxruntime {model.version}", diff, agree, latency, n)
@@ -166,7 +144,7 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
 
     from .kerasio import load_keras_model
     from .loading import load
-    from .verifying import _keras_inputs, default_inputs
+    from .verifying import keras_reference
 
     names = [r.strip().lower() for r in runtimes if r.strip()]
     if not names:
@@ -177,18 +155,7 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
              else load_keras_model(model_or_path, custom_objects, safe_mode))
     rows = []
     with load(pb_path) as graph, tempfile.TemporaryDirectory(prefix="keras2pb-") as tmp:
-        arrays = graph._feeds(default_inputs(graph) if x is None else x)  # checks names/shapes
-        feeds = {i.name: a for i, a in zip(graph.inputs, arrays, strict=True)}
-        try:
-            ref_list = keras.tree.flatten(model(_keras_inputs(model, graph, feeds),
-                                                training=False))
-        except Exception as exc:
-            raise Keras2pbError(f"the Keras model refused the inputs: {exc}") from exc
-        if len(ref_list) != len(graph.outputs):
-            raise Keras2pbError(f"the model has {len(ref_list)} outputs, the graph "
-                                f"{len(graph.outputs)}: is this the model the graph came from?",
-                                pb_path)
-        ref = {o.name: np.asarray(r) for o, r in zip(graph.outputs, ref_list, strict=True)}
+        feeds, ref = keras_reference(model, graph, x)
         n = len(next(iter(feeds.values())))
         for name in names:
             missing = missing_modules(name)

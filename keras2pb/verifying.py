@@ -63,6 +63,50 @@ def _keras_inputs(model: keras.Model, graph, feeds: dict[str, Any]) -> Any:
     return list(arrays) if isinstance(structure, (list, tuple)) else arrays[0]
 
 
+def keras_reference(model: keras.Model, graph: Any, x: Any = None
+                    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Feed the same inputs the graph takes to the Keras model.
+
+    ``x``: an array, list or dict input name -> array (default: ``default_inputs``); it is
+    checked against the graph's inputs (names, shapes, dtypes). Returns ``(feeds, reference)``:
+    the feeds by graph input name and Keras' outputs by graph output name. Raises
+    Keras2pbError when the inputs do not fit or the model does not match the graph.
+    """
+    arrays = graph._feeds(default_inputs(graph) if x is None else x)
+    feeds = {i.name: a for i, a in zip(graph.inputs, arrays, strict=True)}
+    try:
+        outputs = keras.tree.flatten(model(_keras_inputs(model, graph, feeds), training=False))
+    except Exception as exc:
+        raise Keras2pbError(f"the Keras model refused the inputs: {exc}") from exc
+    if len(outputs) != len(graph.outputs):
+        raise Keras2pbError(f"the model has {len(outputs)} outputs, the graph "
+                            f"{len(graph.outputs)}: is this the model the graph came from?",
+                            graph.path)
+    return feeds, {o.name: np.asarray(r) for o, r in zip(graph.outputs, outputs, strict=True)}
+
+
+def compare_outputs(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]
+                    ) -> tuple[float, float, dict[str, float]]:
+    """Compare outputs by name: ``(max abs difference, argmax agreement, per-output diffs)``.
+
+    Argmax agreement is the fraction over outputs with more than one column (1.0 if none).
+    Raises Keras2pbError if an output is missing or its shape differs.
+    """
+    per, agree, total = {}, 0, 0
+    for name, ref in reference.items():
+        if name not in got:
+            raise Keras2pbError(f"no output {name!r} to compare (got {', '.join(got)})")
+        ref, out = np.asarray(ref), np.asarray(got[name])
+        if ref.shape != out.shape:
+            raise Keras2pbError(f"output {name!r}: Keras gives shape {ref.shape}, the graph "
+                                f"{out.shape}: is this the model the graph came from?")
+        per[name] = float(np.max(np.abs(ref.astype(np.float64) - out))) if ref.size else 0.0
+        if ref.ndim >= 2 and ref.shape[-1] > 1:
+            agree += int(np.sum(ref.argmax(-1) == out.argmax(-1)))
+            total += int(np.prod(ref.shape[:-1]))
+    return max(per.values(), default=0.0), (agree / total if total else 1.0), per
+
+
 def verify(model_or_path: keras.Model | str | os.PathLike, pb_path: str | os.PathLike,
            x: Any = None, *, custom_objects: dict[str, Any] | None = None,
            safe_mode: bool = True) -> VerifyResult:
@@ -75,33 +119,9 @@ def verify(model_or_path: keras.Model | str | os.PathLike, pb_path: str | os.Pat
     model = (model_or_path if isinstance(model_or_path, keras.Model)
              else load_keras_model(model_or_path, custom_objects, safe_mode))
     with load(pb_path) as graph:
-        feeds = default_inputs(graph) if x is None else x
-        if not isinstance(feeds, dict):
-            feeds = {graph.inputs[0].name: feeds}
+        feeds, reference = keras_reference(model, graph, x)
         frozen = graph(feeds)
-        feeds = {graph.tensor(k).name: v for k, v in feeds.items()}
         if not isinstance(frozen, dict):
             frozen = {graph.outputs[0].name: frozen}
-        try:
-            ref = keras.tree.flatten(model(_keras_inputs(model, graph, feeds), training=False))
-        except Exception as exc:
-            raise Keras2pbError(f"the Keras model refused the inputs: {exc}") from exc
-        out_order = ([e["name"] for e in graph.sidecar["outputs"]] if graph.sidecar
-                     else list(frozen))
-        if len(ref) != len(out_order):
-            raise Keras2pbError(f"the model has {len(ref)} outputs, the graph "
-                                f"{len(out_order)}: is this the model the graph came from?",
-                                pb_path)
-        per, agree, total = {}, 0, 0
-        for name, r in zip(out_order, ref, strict=True):
-            r, f = np.asarray(r), np.asarray(frozen[name])
-            if r.shape != f.shape:
-                raise Keras2pbError(f"output {name!r}: Keras gives shape {r.shape}, the graph "
-                                    f"{f.shape}: is this the model the graph came from?",
-                                    pb_path)
-            per[name] = float(np.max(np.abs(r - f))) if r.size else 0.0
-            if r.ndim >= 2 and r.shape[-1] > 1:
-                agree += int(np.sum(r.argmax(-1) == f.argmax(-1)))
-                total += int(np.prod(r.shape[:-1]))
-        n = len(next(iter(feeds.values())))
-        return VerifyResult(n, max(per.values()), agree / total if total else 1.0, per)
+        worst, agreement, per = compare_outputs(reference, frozen)
+        return VerifyResult(len(next(iter(feeds.values()))), worst, agreement, per)
