@@ -90,6 +90,8 @@ def _read_inputs(path: str) -> Any:
     if isinstance(data, np.ndarray):
         return data
     with data:
+        if data.files == ["arr_0"]:  # np.savez(f, array): one unnamed array
+            return data["arr_0"]
         return {k: data[k] for k in data.files}
 
 
@@ -115,8 +117,6 @@ def _cmd_predict(args: argparse.Namespace) -> None:
 
     x = _read_inputs(args.input)
     with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
-        if isinstance(x, dict) and list(x) == ["arr_0"]:  # np.savez(f, array): unnamed
-            x = x["arr_0"]
         result = graph(x, outputs=args.outputs)
     if args.output:
         _write_outputs(args.output, result)

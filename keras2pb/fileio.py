@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from .errors import Keras2pbError
@@ -65,6 +65,27 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     except OSError as exc:
         raise Keras2pbError(f"{path}: could not write: {exc.strerror or exc}") from exc
     return path
+
+
+def atomic_write_many(files: dict[str | os.PathLike, bytes]) -> None:
+    """Write several files (path -> bytes) so that none is replaced before all are written.
+
+    Each goes to its own temp file first; the renames happen only after every write has
+    succeeded (e.g. a ``.pb`` and its sidecar). Raises Keras2pbError like
+    :func:`atomic_write_bytes`; then no file has been replaced.
+    """
+    current = None
+    try:
+        with ExitStack() as stack:
+            for path, data in files.items():
+                current = path
+                tmp = stack.enter_context(atomic_output(path))
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+    except OSError as exc:
+        raise Keras2pbError(f"{current}: could not write: {exc.strerror or exc}") from exc
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

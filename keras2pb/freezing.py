@@ -18,7 +18,7 @@ from tensorflow.python.framework.convert_to_constants import (
 )
 
 from .errors import Keras2pbError
-from .fileio import atomic_write_bytes, atomic_write_text
+from .fileio import atomic_write_many
 from .graphcheck import check_frozen
 from .graphio import PROTOBUF_LIMIT
 from .kerasio import load_keras_model
@@ -86,6 +86,8 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
     """
     if not isinstance(model, keras.Model):
         raise Keras2pbError(f"expected a Keras model, got {type(model).__name__}")
+    if batch_size is not None and batch_size < 1:
+        raise Keras2pbError(f"batch size must be a positive whole number, got {batch_size}")
     structure, out_structure = _structures(model)
     _check_size(model)
     keras_inputs = keras.tree.flatten(structure)
@@ -163,6 +165,8 @@ def freeze(
     nothing is written then.
     """
     out = Path(output_path)
+    if batch_size is not None and batch_size < 1:
+        raise Keras2pbError(f"batch size must be a positive whole number, got {batch_size}", out)
     if isinstance(model_or_path, keras.Model):
         model = model_or_path
         source = None
@@ -177,6 +181,5 @@ def freeze(
     data = frozen.graph_def.SerializeToString()
     sidecar = dict(frozen.sidecar, graph=out.name, source=source, size_bytes=len(data))
     text = json.dumps(sidecar, indent=2) + "\n"
-    atomic_write_bytes(out, data)
-    atomic_write_text(sidecar_path(out), text)
+    atomic_write_many({out: data, sidecar_path(out): text.encode("utf-8")})
     return sidecar

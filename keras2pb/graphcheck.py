@@ -51,7 +51,8 @@ def is_training_op(node: NodeDef) -> str | None:
     op = node.op
     if op in _VARIABLE_OPS:
         return "variable"
-    if op == "Placeholder" and node.attr["dtype"].type == 20:  # DT_RESOURCE
+    if op == "Placeholder" and "dtype" in node.attr and node.attr["dtype"].type == 20:
+        # DT_RESOURCE: a variable handle fed from outside
         return "resource"
     if op.startswith(_OPTIMIZER_PREFIXES):
         return "optimizer"

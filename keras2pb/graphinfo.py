@@ -11,7 +11,7 @@ from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .graphcheck import all_nodes, training_ops, unknown_ops, unsafe_ops
 from .graphio import as_graph_def
-from .loading import TensorInfo, discover_io
+from .loading import TensorInfo, graph_io
 from .sidecar import read_sidecar
 
 
@@ -77,18 +77,9 @@ def inspect(path_or_graph_def: str | os.PathLike | GraphDef | Any) -> GraphInfo:
     or runs the graph. Raises Keras2pbError for unreadable files.
     """
     gd = as_graph_def(path_or_graph_def)
-    path = None
-    inputs, outputs = discover_io(gd)
-    if isinstance(path_or_graph_def, (str, os.PathLike)):
-        path = os.fspath(path_or_graph_def)
-        sidecar = read_sidecar(path)
-        if sidecar is not None:
-            inputs = [TensorInfo(e["name"], e["tensor"],
-                                 None if e.get("shape") is None else tuple(e["shape"]),
-                                 e["dtype"]) for e in sidecar["inputs"]]
-            outputs = [TensorInfo(e["name"], e["tensor"],
-                                  None if e.get("shape") is None else tuple(e["shape"]),
-                                  e["dtype"]) for e in sidecar["outputs"]]
+    is_file = isinstance(path_or_graph_def, (str, os.PathLike))
+    path = os.fspath(path_or_graph_def) if is_file else None
+    inputs, outputs = graph_io(gd, read_sidecar(path) if is_file else None)
     hist = op_histogram(gd)
     return GraphInfo(sum(hist.values()), hist, inputs, outputs, gd.ByteSize(), path,
                      training_ops(gd), unsafe_ops(gd), unknown_ops(gd))

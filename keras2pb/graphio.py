@@ -33,6 +33,14 @@ def check_input_path(path: str | os.PathLike, what: str = "file") -> Path:
     return p
 
 
+def read_file_bytes(path: Path) -> bytes:
+    """The bytes of ``path``; raises Keras2pbError (not OSError) when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise Keras2pbError(f"cannot read: {exc.strerror or exc}", path) from exc
+
+
 def read_graph_def(path: str | os.PathLike) -> GraphDef:
     """Read a GraphDef from a binary ``.pb`` (or a text ``.pbtxt``) file.
 
@@ -40,7 +48,7 @@ def read_graph_def(path: str | os.PathLike) -> GraphDef:
     non-GraphDef file. Only parses and checks: nothing in the graph is imported or run.
     """
     p = check_input_path(path, "graph file (.pb)")
-    data = p.read_bytes()
+    data = read_file_bytes(p)
     gd = GraphDef()
     try:
         gd.ParseFromString(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import zipfile
 from typing import Any
 
@@ -81,13 +82,27 @@ def import_custom_objects(spec: str) -> dict[str, Any]:
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise Keras2pbError(f"--custom-objects {spec!r}: expected module:attr")
+    cwd = os.getcwd()  # as `python -m`: modules next to the user's model are importable
+    added = cwd not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise Keras2pbError(f"--custom-objects {spec!r}: cannot import {module_name}: {exc}") \
-            from exc
-    try:
-        obj = getattr(module, attr)
-    except AttributeError as exc:
-        raise Keras2pbError(f"--custom-objects {spec!r}: {module_name} has no {attr}") from exc
-    return dict(obj) if isinstance(obj, dict) else {obj.__name__: obj}
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise Keras2pbError(f"--custom-objects {spec!r}: cannot import {module_name}: "
+                                f"{exc}") from exc
+        try:
+            obj = getattr(module, attr)
+        except AttributeError as exc:
+            raise Keras2pbError(f"--custom-objects {spec!r}: {module_name} has no {attr}") \
+                from exc
+    finally:
+        if added:
+            sys.path.remove(cwd)
+    if isinstance(obj, dict):
+        return dict(obj)
+    if not isinstance(getattr(obj, "__name__", None), str):
+        raise Keras2pbError(f"--custom-objects {spec!r}: {attr} is neither a dict nor a class "
+                            "or function")
+    return {obj.__name__: obj}

@@ -39,8 +39,10 @@ def _info(entry: dict[str, Any]) -> TensorInfo:
 
 
 def _attr_shape(node) -> tuple[int | None, ...] | None:
+    if "shape" not in node.attr:  # test first: reading a missing map key inserts it
+        return None
     shape = node.attr["shape"].shape
-    if shape.unknown_rank or "shape" not in node.attr:
+    if shape.unknown_rank:
         return None
     return tuple(None if d.size < 0 else d.size for d in shape.dim)
 
@@ -56,7 +58,7 @@ def discover_io(gd: GraphDef) -> tuple[list[TensorInfo], list[TensorInfo]]:
     """Guess inputs (Placeholders) and outputs (nodes nobody consumes) without a sidecar."""
     consumed = {i.lstrip("^").split(":")[0] for n in gd.node for i in n.input}
     inputs = [TensorInfo(n.name, f"{n.name}:0", _attr_shape(n),
-                         _dtype_name(n.attr["dtype"].type))
+                         _dtype_name(n.attr["dtype"].type if "dtype" in n.attr else 0))
               for n in gd.node if n.op == "Placeholder"]
     outputs = []
     for n in gd.node:
@@ -65,6 +67,14 @@ def discover_io(gd: GraphDef) -> tuple[list[TensorInfo], list[TensorInfo]]:
         dtype = n.attr["T"].type if "T" in n.attr else 1
         outputs.append(TensorInfo(n.name, f"{n.name}:0", None, _dtype_name(dtype)))
     return inputs, outputs
+
+
+def graph_io(gd: GraphDef, sidecar: dict[str, Any] | None
+             ) -> tuple[list[TensorInfo], list[TensorInfo]]:
+    """Inputs and outputs of ``gd``: from its sidecar when there is one, else discovered."""
+    if sidecar is None:
+        return discover_io(gd)
+    return [_info(e) for e in sidecar["inputs"]], [_info(e) for e in sidecar["outputs"]]
 
 
 def closest_names(name: str, choices: list[str]) -> list[str]:
@@ -174,15 +184,24 @@ class FrozenGraph:
         return [self._check_array(v, info) for v, info in zip(values, self.inputs, strict=True)]
 
     def _check_array(self, value: Any, info: TensorInfo) -> np.ndarray:
-        want = np.dtype(info.dtype)
+        try:
+            want = np.dtype(object if info.dtype == "string" else info.dtype)
+        except TypeError as exc:
+            raise Keras2pbError(f"input {info.name!r} has dtype {info.dtype}, which cannot be "
+                                "fed from numpy", self.path) from exc
         arr = np.asarray(value)
         if arr.dtype != want:
-            numeric = arr.dtype.kind in "biuf" and want.kind in "biuf"
-            lossless = np.can_cast(arr.dtype, want, "same_kind") or want.kind == "f"
-            if not (numeric and lossless):
-                raise Keras2pbError(f"input {info.name!r} expects dtype {want.name} with shape "
-                                    f"{_shape_text(info.shape)}, got {arr.dtype.name}", self.path)
-            arr = arr.astype(want)
+            expected = (f"input {info.name!r} expects dtype {want.name} with shape "
+                        f"{_shape_text(info.shape)}, got {arr.dtype.name}")
+            if arr.dtype.kind not in "biuf" or want.kind not in "biuf":
+                raise Keras2pbError(expected, self.path)
+            cast = arr.astype(want)
+            # widening casts and numbers into floats are fine; narrower ints must still fit
+            if not (np.can_cast(arr.dtype, want, "safe") or want.kind == "f"
+                    or np.array_equal(cast, arr)):
+                raise Keras2pbError(f"{expected} whose values do not fit in {want.name}",
+                                    self.path)
+            arr = cast
         if info.shape is not None:
             ok = arr.ndim == len(info.shape) and all(
                 d is None or d == a for d, a in zip(info.shape, arr.shape, strict=True))
@@ -289,11 +308,7 @@ def load(path: str | os.PathLike, *, allow_unsafe_ops: bool = False,
 
         probe_graph(path, allow_unsafe_ops)
     sidecar = read_sidecar(path)
-    if sidecar is not None:
-        inputs = [_info(e) for e in sidecar["inputs"]]
-        outputs = [_info(e) for e in sidecar["outputs"]]
-    else:
-        inputs, outputs = discover_io(gd)
+    inputs, outputs = graph_io(gd, sidecar)
     if not inputs:
         raise Keras2pbError("graph has no Placeholder inputs; nothing to feed", path)
     return FrozenGraph(gd, inputs, outputs, path, sidecar)

@@ -19,17 +19,35 @@ _ORT_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
               "tensor(bool)": np.bool_, "tensor(float16)": np.float16}
 
 
+class _Errors(logging.Handler):
+    """Collects the ERROR records tf2onnx logs (it logs failed ops and carries on)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().split(" (fct=")[0]  # drop tf2onnx's dump of the node
+        self.messages.append(" ".join(text.split()))
+
+
 @contextlib.contextmanager
-def _quiet_loggers(*names: str) -> Iterator[None]:
+def _quiet_loggers(*names: str) -> Iterator[_Errors]:
+    """Raise these loggers to ERROR, drop their output, and yield the ERROR records."""
     loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
+    saved = [(lg.level, lg.propagate, lg.handlers[:]) for lg in loggers]
+    errors = _Errors()
     for lg in loggers:
         lg.setLevel(logging.ERROR)
+        lg.propagate = False
+        lg.handlers = [errors]
     try:
-        yield
+        yield errors
     finally:
-        for lg, level in zip(loggers, levels, strict=True):
+        for lg, (level, propagate, handlers) in zip(loggers, saved, strict=True):
             lg.setLevel(level)
+            lg.propagate = propagate
+            lg.handlers = handlers
 
 
 def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
@@ -56,13 +74,17 @@ def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
     inputs = [e["tensor"] for e in sidecar["inputs"]]
     outputs = [e["tensor"] for e in sidecar["outputs"]]
     try:
-        with _quiet_loggers("tf2onnx", "tensorflow"):
+        with _quiet_loggers("tf2onnx", "tensorflow") as errors:
             model_proto, _ = tf2onnx.convert.from_graph_def(
                 graph_def, input_names=inputs, output_names=outputs, opset=opset)
     except Exception as exc:  # tf2onnx raises many types (ValueError, KeyError, its own)
         first = " ".join(str(exc).split())[:300]
         raise Keras2pbError(f"tf2onnx could not convert the graph: {type(exc).__name__}: "
                             f"{first}", pb_path) from exc
+    if errors.messages:  # tf2onnx converts with continue_on_error: a failed op is only logged
+        more = len(errors.messages) - 1
+        raise Keras2pbError(f"tf2onnx could not convert the graph: {errors.messages[0][:300]}"
+                            + (f" (and {more} more)" if more else ""), pb_path)
     model_proto.doc_string = f"converted by keras2pb from {pb_path.name}"
     return atomic_write_bytes(onnx_path, model_proto.SerializeToString())
 

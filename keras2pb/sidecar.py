@@ -31,6 +31,8 @@ def read_sidecar(pb_path: str | os.PathLike) -> dict[str, Any] | None:
             if not (isinstance(entry["name"], str) and isinstance(entry["tensor"], str)
                     and isinstance(entry["dtype"], str)):
                 raise TypeError("name, tensor and dtype must be strings")
+    except OSError as exc:
+        raise Keras2pbError(f"{path}: cannot read the sidecar: {exc.strerror or exc}") from exc
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise Keras2pbError(f"{path}: sidecar is not valid keras2pb JSON ({exc}); "
                             "delete it or freeze again") from exc

@@ -7,7 +7,7 @@ import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .errors import Keras2pbError
-from .freezing import _structures
+from .freezing import _output_names, _structures
 
 _SPARSE_LOSSES = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
 
@@ -41,8 +41,7 @@ def training_graph(model: keras.Model, optimizer: keras.optimizers.Optimizer | N
                      else keras.optimizers.Adam())
     optimizer.build(model.trainable_variables)
     loss_cfg = getattr(model, "loss", None)
-    out_names = (sorted(out_struct) if isinstance(out_struct, dict)
-                 else [t._keras_history.operation.name for t in keras.tree.flatten(out_struct)])
+    out_names = _output_names(out_struct)
     losses, x_specs, y_specs = [], [], []
     for t in keras.tree.flatten(in_struct):
         x_specs.append(tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=t.name))

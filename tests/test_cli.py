@@ -69,6 +69,22 @@ def test_freeze_with_custom_objects_option(zoo, tmp_path, capfd):
     assert not (tmp_path / "d.pb").exists()
 
 
+def test_unnamed_npz_feeds_a_one_input_graph(h5, zoo, tmp_path, capfd):
+    pb = zoo["h5"]["pb"]
+    np.savez(tmp_path / "x.npz", zoo["h5"]["feeds"]["image"])  # stored as arr_0
+    assert main(["verify", str(h5), str(pb), "--input", str(tmp_path / "x.npz")]) == 0
+    assert "argmax agreement 100.0% -> OK" in capfd.readouterr().out
+    assert main(["predict", str(pb), str(tmp_path / "x.npz")]) == 0
+
+
+def test_custom_objects_module_from_the_current_folder(zoo, tmp_path, capfd, monkeypatch):
+    (tmp_path / "my_layers.py").write_text("from custom_layers import Scale\n")
+    monkeypatch.chdir(tmp_path)
+    src = zoo["custom_file"]["source"]
+    assert main(["freeze", str(src), "c.pb", "--custom-objects", "my_layers:Scale"]) == 0
+    assert (tmp_path / "c.pb").is_file()
+
+
 def test_help_for_every_subcommand(capfd):
     for cmd in ("freeze", "inspect", "predict", "verify", "show", "export-onnx"):
         with pytest.raises(SystemExit) as info:

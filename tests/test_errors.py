@@ -54,6 +54,13 @@ CASES = [
      "{readonly}/out.pb", "write"),
     ("graph that crashes TensorFlow", ["predict", "{crashing}", "{image_npy}"], "{crashing}",
      "TensorFlow crashed (SIGSEGV)"),
+    ("ONNX conversion that fails", ["export-onnx", "{mnist}", "{d}/out.onnx", "--opset", "1"],
+     "{mnist}", "tf2onnx could not convert"),
+    ("batch size below 1", ["freeze", "{h5}", "{d}/out.pb", "--batch-size", "-3"],
+     "{d}/out.pb", "batch size must be a positive whole number"),
+    ("custom objects that are no class", ["freeze", "{h5}", "{d}/out.pb",
+                                          "--custom-objects", "os:sep"], "os:sep",
+     "neither a dict nor a class"),
     ("broken sidecar", ["predict", "{bad_sidecar}", "{image_npy}"], "{bad_sidecar}.json",
      "sidecar is not valid"),
 ]
@@ -104,6 +111,28 @@ def test_load_with_isolate_turns_a_crash_into_an_error(files):
         load(files["crashing"], isolate=True)
     with load(files["mnist"], isolate=True) as graph:
         assert graph(np.zeros((1, 28, 28, 1), np.float32)).shape == (1, 10)
+
+
+def test_a_pb_and_its_sidecar_are_replaced_together(tmp_path, monkeypatch):
+    from keras2pb.models import mnist_cnn
+
+    out = tmp_path / "m.pb"
+    out.write_bytes(b"old graph")
+    (tmp_path / "m.pb.json").write_text("old sidecar")
+    real_fsync, calls = os.fsync, []
+
+    def fail_second(fd):  # the .pb is written, then writing the sidecar fails
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fail_second)
+    with pytest.raises(Keras2pbError, match="m.pb.json: could not write: No space left"):
+        freeze(mnist_cnn(), out)
+    assert out.read_bytes() == b"old graph"
+    assert (tmp_path / "m.pb.json").read_text() == "old sidecar"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pb", "m.pb.json"]
 
 
 def test_pbtxt_loads_and_predicts(mnist_pb, tmp_path):

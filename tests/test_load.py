@@ -104,6 +104,42 @@ def test_without_sidecar_inputs_and_outputs_are_discovered(mnist_pb, tmp_path, z
         np.testing.assert_allclose(graph(x), zoo["sequential"]["expected"]["probs"], atol=1e-5)
 
 
+def test_placeholder_without_shape_attr_takes_any_shape(tmp_path):
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.float32, name="x")])
+    def double(x):
+        return tf.identity(x * 2.0, name="y")
+
+    gd = GraphDef.FromString(
+        double.get_concrete_function().graph.as_graph_def().SerializeToString())
+    for node in gd.node:
+        if node.op == "Placeholder":
+            del node.attr["shape"]
+    (tmp_path / "g.pb").write_bytes(gd.SerializeToString())
+    with load(tmp_path / "g.pb") as graph:
+        assert graph.inputs[0].shape is None
+        np.testing.assert_allclose(graph(np.ones((2, 3), np.float32), outputs=["y"]), 2.0)
+    assert all("shape" not in n.attr for n in gd.node if n.op == "Placeholder")
+
+
+def test_narrowing_integer_inputs_must_fit(tmp_path):
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec((None,), tf.int32, name="ids")])
+    def plus_one(ids):
+        return tf.identity(ids + 1, name="out")
+
+    (tmp_path / "ids.pb").write_bytes(
+        plus_one.get_concrete_function().graph.as_graph_def().SerializeToString())
+    with load(tmp_path / "ids.pb") as graph:
+        np.testing.assert_array_equal(graph(np.array([1, 2], np.int64), outputs=["out"]),
+                                      [2, 3])
+        with pytest.raises(Keras2pbError, match="values do not fit in int32"):
+            graph(np.array([2**40], np.int64), outputs=["out"])
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(Keras2pbError, match="nope.pb: no such graph file"):
         load(tmp_path / "nope.pb")
