@@ -6,7 +6,6 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .graphio import as_graph_def
@@ -95,16 +94,18 @@ def seed_graphs(workdir: Path) -> list[tuple[bytes, GraphDef]]:
 
 
 def run_case(seeds: list[tuple[bytes, GraphDef]], case_seed: int, workdir: Path,
-             viewer_builder: Callable[[Path], object] | None = None) -> str:
+             viewer_builder: Callable[[Path], object] | None = None, run: bool = True) -> str:
     """Damage one seed graph (chosen by ``case_seed``) and push it through the package.
 
-    The file goes through ``inspect``, the viewer's data builder (if given), ``load`` and one
-    call on zeros. Returns ``"ok"`` or ``"error"`` (a one-line Keras2pbError); any other
+    The file goes through ``inspect``, the viewer's data builder (if given), ``load`` and
+    (with ``run``) one call on zeros. Running a damaged graph can crash TensorFlow itself
+    (see ``keras2pb.isolation``): run it only where a crash cannot take the caller down.
+    Returns ``"ok"`` or ``"error"`` (a one-line Keras2pbError); any other
     exception propagates: that is a bug.
     """
     from .errors import Keras2pbError
     from .graphinfo import inspect
-    from .loading import load
+    from .loading import load, zero_feeds
 
     rng = random.Random(case_seed)
     data, gd = seeds[rng.randrange(len(seeds))]
@@ -117,9 +118,8 @@ def run_case(seeds: list[tuple[bytes, GraphDef]], case_seed: int, workdir: Path,
         if viewer_builder is not None:
             viewer_builder(path)
         with load(path, allow_unsafe_ops=rng.random() < 0.2) as graph:
-            feeds = {i.name: np.zeros([1 if d is None else d for d in (i.shape or [1])],
-                                      i.dtype) for i in graph.inputs}
-            graph(feeds)
+            if run:
+                graph(zero_feeds(graph))
     except Keras2pbError as exc:
         if "\n" in str(exc):
             raise AssertionError(f"multi-line error message: {exc!r}") from exc

@@ -60,12 +60,11 @@ def probe_graph(path: str | os.PathLike, allow_unsafe_ops: bool = False) -> None
     """
     code = f"""
 import sys
-import numpy as np
 from keras2pb import Keras2pbError, load
+from keras2pb.loading import zero_feeds
 try:
     with load({os.fspath(path)!r}, allow_unsafe_ops={allow_unsafe_ops!r}) as g:
-        g({{i.name: np.zeros([1 if d is None else d for d in (i.shape or [1])], i.dtype)
-           for i in g.inputs}})
+        g(zero_feeds(g))
 except Keras2pbError as exc:
     print(exc, file=sys.stderr)
     sys.exit(1)

@@ -289,6 +289,13 @@ def _shape_text(shape: tuple[int | None, ...] | None) -> str:
         ("," if len(shape) == 1 else "") + ")"
 
 
+def zero_feeds(graph: FrozenGraph, batch: int = 1) -> dict[str, np.ndarray]:
+    """Zeros for every input of ``graph`` (unknown dimensions set to ``batch``)."""
+    return {i.name: np.zeros([batch if d is None else d for d in (i.shape or [batch])],
+                             object if i.dtype == "string" else i.dtype)
+            for i in graph.inputs}
+
+
 def load(path: str | os.PathLike, *, allow_unsafe_ops: bool = False,
          isolate: bool = False) -> FrozenGraph:
     """Load a frozen graph from ``path`` for inference.

@@ -302,7 +302,11 @@ def export_html(nb: Any, path: str | os.PathLike) -> Path:
     from .fileio import atomic_write_text
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Keras2pbError(f"{path.parent}: cannot create the folder: "
+                            f"{exc.strerror or exc}") from exc
     body, _ = HTMLExporter().from_notebook_node(nb)
     return atomic_write_text(path, body)
 

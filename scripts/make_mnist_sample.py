@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import io
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from keras2pb.fileio import atomic_write_bytes  # noqa: E402
 
 SEED = 20261125
 N_TEST = 1000
@@ -33,11 +38,13 @@ def main() -> None:
     labels = table[:, 784].astype(np.uint8)
     order = np.random.default_rng(SEED).permutation(len(labels))
     images, labels = images[order], labels[order]
+    buf = io.BytesIO()
     np.savez_compressed(
-        OUT,
+        buf,
         x_train=images[N_TEST:], y_train=labels[N_TEST:],
         x_test=images[:N_TEST], y_test=labels[:N_TEST],
     )
+    atomic_write_bytes(OUT, buf.getvalue())
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.2f} MB): "
           f"{len(labels) - N_TEST} train, {N_TEST} test, classes {np.bincount(labels).tolist()}")
 
