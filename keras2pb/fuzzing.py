@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .graphio import as_graph_def
@@ -119,7 +120,9 @@ def run_case(seeds: list[tuple[bytes, GraphDef]], case_seed: int, workdir: Path,
             viewer_builder(path)
         with load(path, allow_unsafe_ops=rng.random() < 0.2) as graph:
             if run:
-                graph(zero_feeds(graph))
+                feeds = zero_feeds(graph)
+                np.savez(workdir / "case_inputs.npz", **feeds)  # to replay a crash via the CLI
+                graph(feeds)
     except Keras2pbError as exc:
         if "\n" in str(exc):
             raise AssertionError(f"multi-line error message: {exc!r}") from exc

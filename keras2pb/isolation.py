@@ -35,17 +35,25 @@ def signal_name(returncode: int) -> str:
 def _crashed(returncode: int, graph: str | os.PathLike) -> Keras2pbError:
     return Keras2pbError(
         f"TensorFlow crashed ({signal_name(returncode)}) while importing or running this "
-        "graph; the file is damaged or was built to crash its reader: do not use it", graph)
+        "graph: the inputs do not fit it (check their shapes against `keras2pb inspect`), or "
+        "the file is damaged or hostile", graph)
 
 
 def run_isolated(argv: Sequence[str], graph: str) -> int:
     """Run ``keras2pb *argv`` in a child process; return its exit code.
 
-    The child's stdout and stderr pass straight through. If TensorFlow kills the child
-    (a signal such as SIGSEGV or SIGABRT), raise Keras2pbError naming ``graph``.
+    The child's stdout passes straight through. Of its stderr only keras2pb's own lines are
+    relayed (all of it with ``--debug``): a dying TensorFlow prints a C++ stack trace there.
+    If TensorFlow kills the child (a signal such as SIGSEGV or SIGABRT), raise Keras2pbError
+    naming ``graph``.
     """
     env = dict(os.environ, **{CHILD_ENV: "1"})
-    proc = subprocess.run([sys.executable, "-m", "keras2pb", *argv], env=env, check=False)
+    proc = subprocess.run([sys.executable, "-m", "keras2pb", *argv], env=env, check=False,
+                          stderr=subprocess.PIPE, text=True, errors="replace")
+    debug = "--debug" in argv
+    for line in proc.stderr.splitlines():
+        if debug or line.startswith("keras2pb:"):
+            print(line, file=sys.stderr)
     if proc.returncode < 0:
         raise _crashed(proc.returncode, graph)
     return proc.returncode

@@ -53,6 +53,16 @@ def crashing_graph(src: Path, path: Path) -> Path:
     return path
 
 
+def shapeless_graph(src: Path, path: Path) -> Path:
+    """A real frozen graph whose input Placeholder has no shape attribute (and no sidecar)."""
+    gd = GraphDef.FromString(src.read_bytes())
+    for node in gd.node:
+        if node.op == "Placeholder":
+            del node.attr["shape"]
+    path.write_bytes(gd.SerializeToString())
+    return path
+
+
 def make_all(d: Path, mnist_pb: Path) -> dict[str, Path]:
     """Write every hostile or broken file into ``d``; return name -> path."""
     rng = np.random.default_rng(7)
@@ -86,6 +96,9 @@ def make_all(d: Path, mnist_pb: Path) -> dict[str, Path]:
     files["unknown_op"] = unknown_op_graph(mnist_pb, d / "unknown_op.pb")
     files["unsafe"] = unsafe_graph(d / "unsafe.pb")
     files["crashing"] = crashing_graph(mnist_pb, d / "crashing.pb")
+    files["shapeless"] = shapeless_graph(mnist_pb, d / "shapeless.pb")
+    files["rank1_npy"] = d / "rank1.npy"
+    np.save(files["rank1_npy"], np.zeros((3,), np.float32))
     files["image_npy"] = d / "x.npy"
     np.save(files["image_npy"], np.zeros((2, 28, 28, 1), np.float32))
     files["bad_shape_npy"] = d / "flat.npy"

@@ -54,6 +54,8 @@ CASES = [
      "{readonly}/out.pb", "write"),
     ("graph that crashes TensorFlow", ["predict", "{crashing}", "{image_npy}"], "{crashing}",
      "TensorFlow crashed (SIGSEGV)"),
+    ("input that crashes TensorFlow", ["predict", "{shapeless}", "{rank1_npy}"],
+     "{shapeless}", "TensorFlow"),
     ("ONNX conversion that fails", ["export-onnx", "{mnist}", "{d}/out.onnx", "--opset", "1"],
      "{mnist}", "tf2onnx could not convert"),
     ("batch size below 1", ["freeze", "{h5}", "{d}/out.pb", "--batch-size", "-3"],
@@ -91,7 +93,7 @@ def _snapshot(d: str) -> dict[str, tuple[int, int]]:
 def test_error_table(case, argv, names, words, files, capfd, monkeypatch):
     # The CLI runs predict/verify in a child process (keras2pb.isolation). Only the crash
     # case needs one here; the others run in this process (as the child would) to save time.
-    if "crashes" not in case:
+    if "crashes" not in case:  # (the crash cases need the real child process)
         monkeypatch.setenv(CHILD_ENV, "1")
     before = _snapshot(files["d"])
     code = main([a.format(**files) for a in argv])
