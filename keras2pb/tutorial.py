@@ -295,6 +295,9 @@ def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: st
 def export_html(nb: Any, path: str | os.PathLike) -> Path:
     """Write an executed notebook as a standalone HTML page (atomically); return the path.
 
+    The page loads nothing from the web (``templates/offline_html.j2`` drops nbconvert's CDN
+    scripts for require.js, MathJax and mermaid); images and the graph viewer are inline.
+
     Creates the folder. Raises Keras2pbError when it cannot be written.
     """
     from nbconvert import HTMLExporter
@@ -307,7 +310,10 @@ def export_html(nb: Any, path: str | os.PathLike) -> Path:
     except OSError as exc:
         raise Keras2pbError(f"{path.parent}: cannot create the folder: "
                             f"{exc.strerror or exc}") from exc
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    templates = Path(__file__).resolve().parent / "templates"
+    exporter = HTMLExporter(extra_template_paths=[str(templates)],
+                            template_file="offline_html.j2")
+    body, _ = exporter.from_notebook_node(nb)
     return atomic_write_text(path, body)
 
 

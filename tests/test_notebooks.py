@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,12 @@ def test_notebook_runs_every_cell(runs, path):
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert run.html == runs.html / f"{path.stem}.html" and run.html.stat().st_size > 0
+    page = run.html.read_text(encoding="utf-8")
+    # nothing from the web; notebook 04's TensorBoard iframes point at the kernel's loopback
+    remote = re.findall(r"<(?:script|link|img|iframe)\b[^>]*(?:src|href)=[\"']?(?:https?:)?"
+                        r"//(?!127\.0\.0\.1[:/]|localhost[:/])", page, flags=re.IGNORECASE)
+    assert not remote, f"{run.html.name} would load from the web: {remote[:3]}"
+    assert "<img" in page or "data:image/png;base64" in page  # figures are inline
 
 
 def test_notebooks_make_the_models(runs):
