@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from viewer_fixtures import (
     HOSTILE,
@@ -84,16 +86,24 @@ def _click_expands(frame):
     assert frame.evaluate("() => __k2pb.panes[0].nBoxes") == before
 
 
-def test_mnist_pair_side_by_side(browser, mnist_pair, tmp_path):  # noqa: F811
-    out = write_html([str(mnist_pair["train_pb"]), str(mnist_pair["frozen_pb"])],
-                     str(tmp_path / "mnist.html"), titles=["training graph", "frozen graph"])
+def _show_pair(browser, pair: dict, html: Path, screenshot: str):  # noqa: F811
+    """Write the pair's side-by-side page, open it, check both panes and the diff, save a
+    screenshot and check that a click expands a box; return (page, frame, requests)."""
+    out = write_html([str(pair["train_pb"]), str(pair["frozen_pb"])], str(html),
+                     titles=["training graph", "frozen graph"])
     page, requests, dialogs = open_page(browser, out)
     frame = wait_ready(page)
-    prepared = [prepare(mnist_pair["train_gd"], "l"), prepare(mnist_pair["frozen_gd"], "r")]
+    prepared = [prepare(pair["train_gd"], "l"), prepare(pair["frozen_gd"], "r")]
     _check_side_by_side(frame, prepared, requests, dialogs)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "mnist_side_by_side.png"))
+    page.screenshot(path=str(SCREENSHOTS / screenshot))
     _click_expands(frame)
+    return page, frame, requests
+
+
+def test_mnist_pair_side_by_side(browser, mnist_pair, tmp_path):  # noqa: F811
+    page, frame, requests = _show_pair(browser, mnist_pair, tmp_path / "mnist.html",
+                                       "mnist_side_by_side.png")
     # search by regex marks boxes
     frame.locator('.k2-pane[data-pane="1"] .k2-search').fill("Conv2D")
     frame.wait_for_selector('.k2-pane[data-pane="1"] .k2-match', timeout=10_000)
@@ -116,15 +126,8 @@ def test_mnist_pair_in_a_sandboxed_srcdoc_iframe(browser, mnist_pair, tmp_path):
 
 
 def test_densenet121_pair_stays_usable(browser, densenet_pair, tmp_path):  # noqa: F811
-    out = write_html([str(densenet_pair["train_pb"]), str(densenet_pair["frozen_pb"])],
-                     str(tmp_path / "densenet.html"))
-    page, requests, dialogs = open_page(browser, out)
-    frame = wait_ready(page)
-    prepared = [prepare(densenet_pair["train_gd"], "l"), prepare(densenet_pair["frozen_gd"], "r")]
-    _check_side_by_side(frame, prepared, requests, dialogs)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "densenet121_side_by_side.png"))
-    _click_expands(frame)
+    page, frame, requests = _show_pair(browser, densenet_pair, tmp_path / "densenet.html",
+                                       "densenet121_side_by_side.png")
     # Opening something far too big is refused with a message, not a frozen page.
     refused = frame.evaluate("""() => {
       const p = __k2pb.panes[0];
