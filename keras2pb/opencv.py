@@ -109,6 +109,164 @@ def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
     return out, count
 
 
+def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
+    """Turn ``Mul(x, c)`` with a 1-D constant ``c`` over the channels of a 4-D ``x`` into a
+    1x1 ``DepthwiseConv2dNative`` whose filter is ``c`` (the same products, bit for bit).
+
+    BatchNorm after a Conv2D *with* a bias folds into such a Mul. OpenCV 5.0's new engine
+    reads it as a scale over the wrong axis once the batch is above 1: wrong numbers (0.26
+    off on a small CNN at batch 4), no error. A depthwise convolution it runs right. Returns
+    the new GraphDef and how many were rewritten.
+    """
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    consts = {n.name: n for n in graph_def.node if n.op == "Const"}
+    taken = {n.name for n in graph_def.node}
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    count = 0
+    for node in list(out.node):
+        if node.op != "Mul" or len(node.input) != 2 or \
+                any(i.startswith("^") for i in node.input):
+            continue
+        for c_idx, x_idx in ((1, 0), (0, 1)):
+            const = consts.get(_src(node.input[c_idx]))
+            if const is None or const.attr["dtype"].type != tf.float32.as_datatype_enum:
+                continue
+            x_name = node.input[x_idx] if ":" in node.input[x_idx] else f"{node.input[x_idx]}:0"
+            x_shape = graph.get_tensor_by_name(x_name).shape
+            values = tf.make_ndarray(const.attr["value"].tensor)
+            if values.ndim != 1 or x_shape.rank != 4 or x_shape[-1] != values.shape[0]:
+                continue
+            name = f"{node.name}/depthwise_filter"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            filt = NodeDef(name=name, op="Const")
+            filt.attr["dtype"].type = tf.float32.as_datatype_enum
+            filt.attr["value"].tensor.CopyFrom(
+                tf.make_tensor_proto(values.reshape(1, 1, -1, 1).astype(np.float32)))
+            out.node.add().CopyFrom(filt)
+            x_input = node.input[x_idx]
+            del node.input[:]
+            node.input.extend([x_input, name])
+            node.op = "DepthwiseConv2dNative"
+            node.attr["strides"].list.i.extend([1, 1, 1, 1])
+            node.attr["dilations"].list.i.extend([1, 1, 1, 1])
+            node.attr["padding"].s = b"VALID"
+            node.attr["data_format"].s = b"NHWC"
+            count += 1
+            break
+    return out, count
+
+
+def _reshape_targets(graph_def: GraphDef, reshapes: list[str], inputs: list[dict],
+                     batch: int) -> dict[str, np.ndarray] | None:
+    """The target shapes the Reshapes in ``reshapes`` compute when every input has batch
+    ``batch`` (zeros of the sidecar's shapes), by running TensorFlow; None if it cannot."""
+    import tensorflow as tf
+
+    feeds = {}
+    for e in inputs:
+        dims = e["shape"][1:] if e["shape"] else None
+        if dims is None or any(d is None for d in dims):
+            return None
+        feeds[e["tensor"]] = np.zeros((batch, *dims), dtype=e["dtype"])
+    nodes = {n.name: n for n in graph_def.node}
+    fetches = {r: nodes[r].input[1] if ":" in nodes[r].input[1] else f"{nodes[r].input[1]}:0"
+               for r in reshapes}
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    try:
+        with tf.compat.v1.Session(graph=graph) as sess:
+            return sess.run(fetches, feeds)
+    except (tf.errors.OpError, ValueError, TypeError):
+        return None
+
+
+def static_reshapes(graph_def: GraphDef, inputs: list[dict], keep: list[str]
+                    ) -> tuple[GraphDef, int]:
+    """Give every ``Reshape`` whose target shape is computed at run time a constant one.
+
+    Keras' Flatten with a dynamic batch computes its target shape as
+    ``Shape -> StridedSlice -> Pack`` (``[batch, -1]``). Grappler cannot fold that (the batch
+    is unknown), and OpenCV 5's new engine then runs it at batch 1 only. We run those shape
+    computations in TensorFlow at batch 2 and 3 (``inputs``: the sidecar's input entries):
+    when the target is ``[batch, d1, ...]`` with the same ``d1, ...`` both times, it becomes
+    the constant ``[-1, d1, ...]`` (``-1``: whatever the batch is), the same arithmetic at
+    every batch size. Anything else is left alone. The nodes that computed the old shape go
+    when nothing else uses them; ``keep`` names nodes that must stay. Returns the new GraphDef
+    and how many Reshapes were rewritten.
+    """
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    nodes = {n.name: n for n in graph_def.node}
+    todo = [n.name for n in graph_def.node if n.op == "Reshape" and len(n.input) == 2
+            and _src(n.input[1]) in nodes and nodes[_src(n.input[1])].op != "Const"]
+    if not todo:
+        return graph_def, 0
+    at2 = _reshape_targets(graph_def, todo, inputs, 2)
+    at3 = _reshape_targets(graph_def, todo, inputs, 3)
+    if at2 is None or at3 is None:
+        return graph_def, 0
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    by_name = {n.name: n for n in out.node}
+    taken = set(by_name)
+    count = 0
+    for name in todo:
+        s2, s3 = at2[name].tolist(), at3[name].tolist()
+        if len(s2) != len(s3) or not s2 or (s2[0], s3[0]) != (2, 3) or s2[1:] != s3[1:]:
+            continue
+        node = by_name[name]
+        const = f"{name}/static_shape"
+        while const in taken:
+            const += "_"
+        taken.add(const)
+        dtype = node.attr["Tshape"].type if "Tshape" in node.attr else 3  # DT_INT32
+        out.node.add().CopyFrom(_const_node(const, [-1, *s2[1:]], dtype))
+        node.input[1] = const
+        count += 1
+    return (_prune(out, keep), count) if count else (graph_def, 0)
+
+
+def _const_node(name: str, values: list[int], dtype: int):
+    """A ``Const`` NodeDef holding the 1-D integer tensor ``values``."""
+    import tensorflow as tf
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
+
+    node = NodeDef(name=name, op="Const")
+    node.attr["dtype"].type = dtype
+    node.attr["value"].tensor.CopyFrom(
+        tf.make_tensor_proto(np.array(values), dtype=tf.as_dtype(dtype)))
+    return node
+
+
+def _prune(graph_def: GraphDef, keep: list[str]) -> GraphDef:
+    """``graph_def`` without the nodes that none of ``keep`` depends on (order kept)."""
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    nodes = {n.name: n for n in graph_def.node}
+    needed, stack = set(), [k for k in keep if k in nodes]
+    while stack:
+        name = stack.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        stack.extend(_src(i) for i in nodes[name].input if _src(i) in nodes)
+    out = GraphDef()
+    out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
+    out.node.extend(n for n in graph_def.node if n.name in needed)
+    return out
+
+
 def opencv_layer_name(graph_def: GraphDef, node_name: str) -> str:
     """The OpenCV DNN layer that computes TF node ``node_name``: OpenCV drops Identity nodes
     and fuses a bias add into the Conv2D/MatMul before it (the layer keeps that op's name)."""
@@ -137,6 +295,8 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
     outputs = [e["name"] for e in sidecar["outputs"]]
     optimized = optimize_graph(graph_def, inputs + outputs)
     optimized, rewritten = adds_to_bias_adds(optimized)
+    optimized, muls = muls_to_depthwise(optimized)
+    optimized, reshapes = static_reshapes(optimized, sidecar["inputs"], inputs + outputs)
     names = {n.name for n in optimized.node}
     lost = [n for n in inputs if n not in names]
     if lost:
@@ -182,6 +342,8 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
         "outputs": cv_outputs,
         "output_layers": layers,
         "adds_to_bias_adds": rewritten,
+        "muls_to_depthwise": muls,
+        "static_reshapes": reshapes,
         "fixed_batch": None if batch == {None} else sorted(b for b in batch if b is not None),
         "usage": f"net = cv2.dnn.readNetFromTensorflow(PB); {sets}; net.forward({layers!r})",
     }
@@ -312,6 +474,57 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
     return OpenCVRun(outputs, result["version"], result["load_seconds"], result["seconds"])
 
 
+def run_opencv_onnx(onnx_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
+                    engine: str = "auto", timeout: float = CHILD_TIMEOUT) -> OpenCVRun:
+    """Run an ONNX file (from ``keras2pb.onnx_export.export_onnx``) in OpenCV DNN, in a child
+    process: ``cv2.dnn.readNetFromONNX``, the route OpenCV keeps (its new engine reads ONNX
+    only, and its TensorFlow importer is being removed).
+
+    In: ``feeds`` as for ``run_opencv`` (NHWC arrays: tf2onnx keeps TensorFlow's layout, so
+    nothing is transposed), by input name with or without ``:0``. Out: ``OpenCVRun`` with
+    outputs by output name without ``:0`` (``probs``). Raises Keras2pbError when OpenCV or
+    onnx is missing, OpenCV refuses or crashes on the file, or the feeds do not fit.
+    """
+    from .isolation import run_child
+
+    onnx_path = Path(onnx_path)
+    onnx = optional_module("onnx")
+    if engine not in ("auto", "new", "classic"):
+        raise Keras2pbError(f"unknown OpenCV engine {engine!r}: use auto, new or classic")
+    try:
+        graph = onnx.load(str(onnx_path), load_external_data=False).graph
+    except Exception as exc:  # onnx raises DecodeError, OSError, its own types
+        raise Keras2pbError(f"not a readable ONNX file: {' '.join(str(exc).split())[:200]}",
+                            onnx_path) from exc
+    known = {i.name for i in graph.initializer}
+    in_names = [i.name for i in graph.input if i.name not in known]
+    out_names = [o.name for o in graph.output]
+    cv = {"inputs": [{"name": n.split(":")[0], "transpose": None} for n in in_names]}
+    blobs = _as_feeds(feeds, cv, onnx_path)
+    with tempfile.TemporaryDirectory(prefix="keras2pb-opencv-") as tmp:
+        spec = {"pb": str(onnx_path.resolve()), "format": "onnx", "engine": engine,
+                "inputs": in_names, "outputs": out_names, "repeats": int(repeats),
+                "in": os.path.join(tmp, "in.npz"), "out": os.path.join(tmp, "out.npz"),
+                "result": os.path.join(tmp, "result.json")}
+        np.savez(spec["in"], **{full: blobs[full.split(":")[0]] for full in in_names})
+        spec_path = os.path.join(tmp, "spec.json")
+        Path(spec_path).write_text(json.dumps(spec), encoding="utf-8")
+        proc = run_child(["-m", "keras2pb.opencv", spec_path], path=onnx_path, timeout=timeout,
+                         crashed="OpenCV crashed ({signal}) reading or running the ONNX file "
+                                 "in a child process")
+        result = {}
+        if os.path.exists(spec["result"]):
+            result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
+        if proc.returncode != 0 or "error" in result:
+            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            raise Keras2pbError(result.get("error") or f"OpenCV child failed: {last}",
+                                onnx_path)
+        with np.load(spec["out"]) as data:
+            outputs = {n.split(":")[0]: np.ascontiguousarray(data[f"out{i}"])
+                       for i, n in enumerate(out_names)}
+    return OpenCVRun(outputs, result["version"], result["load_seconds"], result["seconds"])
+
+
 def _child(spec_path: str) -> int:
     """The child process: load the graph in OpenCV, run it, write outputs and timings."""
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
@@ -328,11 +541,14 @@ def _child(spec_path: str) -> int:
                "classic": cv2.dnn.ENGINE_CLASSIC}
     t0 = time.perf_counter()
     try:
-        net = cv2.dnn.readNetFromTensorflow(spec["pb"], "", engines[spec["engine"]])
+        if spec.get("format") == "onnx":
+            net = cv2.dnn.readNetFromONNX(spec["pb"], engines[spec["engine"]])
+        else:
+            net = cv2.dnn.readNetFromTensorflow(spec["pb"], "", engines[spec["engine"]])
     except cv2.error as exc:
         return fail(f"OpenCV {cv2.__version__} could not read the graph: {_cv_message(exc)}")
     load_seconds = time.perf_counter() - t0
-    layers = set(net.getLayerNames())
+    layers = set(net.getLayerNames()) | set(net.getUnconnectedOutLayersNames())
     unknown = [n for n in spec["outputs"] if n not in layers]
     if unknown:
         return fail(f"OpenCV has no layer {', '.join(unknown)}; its output layers are "

@@ -25,6 +25,8 @@ RUNTIMES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "tf": (("tensorflow",), "tensorflow", "keras2pb.load(...) call (TF Session)"),
     "opencv": (("cv2",), "opencv-python-headless", "OpenCV DNN, in a child process"),
     "onnx": (("tf2onnx", "onnxruntime"), "tf2onnx onnxruntime", "tf2onnx + ONNX Runtime"),
+    "opencv-onnx": (("cv2", "tf2onnx", "onnx"), "opencv-python-headless tf2onnx onnx",
+                    "tf2onnx + cv2.dnn.readNetFromONNX, in a child process"),
 }
 
 #: Calls timed per runtime for the latency column (batch 1, median).
@@ -113,11 +115,31 @@ def _run_opencv(graph, pb_path, feeds, ref, n, tmp):
     return _row("opencv", "ok", note, diff, agree, timed.median_ms, n)
 
 
-def _run_onnx(pb_path, feeds, ref, n, tmp, graph):
-    from .onnx_export import OnnxModel, export_onnx
+def _onnx_file(pb_path, tmp) -> str:
+    """The ONNX export of ``pb_path`` in ``tmp``, converted once per ``verify_runtimes``."""
+    from .onnx_export import export_onnx
 
-    onnx_path = export_onnx(pb_path, os.path.join(tmp, "model.onnx"))
-    model = OnnxModel(onnx_path)
+    path = os.path.join(tmp, "model.onnx")
+    if not os.path.exists(path):
+        export_onnx(pb_path, path)
+    return path
+
+
+def _run_opencv_onnx(pb_path, feeds, ref, n, tmp, graph):
+    from .opencv import run_opencv_onnx
+
+    path = _onnx_file(pb_path, tmp)
+    run = run_opencv_onnx(path, feeds)
+    diff, agree, _ = compare_outputs(ref, run.outputs)
+    timed = run_opencv_onnx(path, _first(feeds, _latency_batch(graph)), repeats=LATENCY_REPEATS)
+    return _row("opencv-onnx", "ok", f"OpenCV {run.version} readNetFromONNX, child process",
+                diff, agree, timed.median_ms, n)
+
+
+def _run_onnx(pb_path, feeds, ref, n, tmp, graph):
+    from .onnx_export import OnnxModel
+
+    model = OnnxModel(_onnx_file(pb_path, tmp))
     diff, agree, _ = compare_outputs(ref, model(feeds))
     b1 = _first(feeds, _latency_batch(graph))
     latency = median_ms(lambda: model(b1), LATENCY_REPEATS)
@@ -131,7 +153,7 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
 
     ``model_or_path``: a Keras model or ``.h5``/``.keras`` file (the reference);
     ``pb_path``: the frozen graph with its sidecar; ``runtimes``: names from ``RUNTIMES``
-    (``tf``, ``opencv``, ``onnx``); ``x``: an array or dict input name -> array (default as
+    (``tf``, ``opencv``, ``onnx``, ``opencv-onnx``); ``x``: an array or dict input name -> array (default as
     in ``keras2pb.verify``). Each row: ``runtime``, ``status`` (``ok``, ``skipped`` when the
     runtime is not installed, ``failed`` when it errors or crashes), ``max_abs_diff``,
     ``argmax_agreement`` (fraction), ``latency_ms`` (median of one batch-1 call), ``n``,
@@ -168,6 +190,8 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
                     rows.append(_run_tf(graph, feeds, ref, n))
                 elif name == "opencv":
                     rows.append(_run_opencv(graph, pb_path, feeds, ref, n, tmp))
+                elif name == "opencv-onnx":
+                    rows.append(_run_opencv_onnx(pb_path, feeds, ref, n, tmp, graph))
                 else:
                     rows.append(_run_onnx(pb_path, feeds, ref, n, tmp, graph))
             except Keras2pbError as exc:

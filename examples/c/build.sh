@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Compile predict.c against the C API of the installed TensorFlow pip wheel (no separate
+# libtensorflow download): tf.sysconfig gives the headers (include/tensorflow/c/c_api.h) and
+# the folder holding libtensorflow_cc.so.2 and libtensorflow_framework.so.2.
+#   bash examples/c/build.sh [OUT]    (default OUT: build/c/predict)
+# PYTHON picks the interpreter with TensorFlow (default: .venv/bin/python, else python3);
+# CC picks the compiler (default: cc).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="${1:-$root/build/c/predict}"
+python="${PYTHON:-}"
+if [[ -z "$python" ]]; then
+    if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; else python=python3; fi
+fi
+cc="${CC:-cc}"
+if ! command -v "$cc" >/dev/null 2>&1; then
+    echo "build.sh: error: no C compiler ($cc): install one (Debian/Ubuntu: apt-get install gcc)" >&2
+    exit 1
+fi
+read -r include lib < <(TF_CPP_MIN_LOG_LEVEL=3 "$python" -c \
+    "import tensorflow as tf; print(tf.sysconfig.get_include(), tf.sysconfig.get_lib())")
+if [[ ! -f "$include/tensorflow/c/c_api.h" ]]; then
+    echo "build.sh: error: $include/tensorflow/c/c_api.h missing: this TensorFlow wheel has no C API" >&2
+    exit 1
+fi
+mkdir -p "$(dirname "$out")"
+"$cc" -O2 -std=c11 -Wall -Wextra -o "$out" "$here/predict.c" -I"$include" -L"$lib" \
+    -l:libtensorflow_cc.so.2 -l:libtensorflow_framework.so.2 -Wl,-rpath,"$lib"
+echo "built $out (TensorFlow C API from $lib)"

@@ -1,0 +1,253 @@
+"""The support matrix: which models run in which runtime, at batch 1 and 4, and how closely.
+
+``scripts/support_matrix.py`` writes it to ``docs/SUPPORT.md``; the tests run the fast rows.
+Each cell freezes the model with keras2pb, runs the frozen graph in one runtime on the same
+inputs as Keras and records the largest absolute difference, or the one-line reason it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import Keras2pbError
+
+#: Column key -> title, in table order.
+COLUMNS = {"tf": "TensorFlow load", "c": "C client", "opencv": "OpenCV via --for-opencv",
+           "opencv-onnx": "OpenCV via ONNX", "onnx": "ONNX Runtime"}
+BATCHES = (1, 4)
+#: A cell is "ok" when every output is within this of Keras (float32 through deep nets).
+TOLERANCE = 1e-4
+
+
+@dataclass
+class Cell:
+    """One model in one runtime: max abs diff vs Keras per batch size, or why it fails."""
+
+    diffs: dict[int, float] = field(default_factory=dict)
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when it ran at every batch size and matched Keras within TOLERANCE."""
+        return self.reason is None and bool(self.diffs) and \
+            max(self.diffs.values()) <= TOLERANCE
+
+    def text(self) -> str:
+        """The Markdown cell: ``ok (1: 3e-08, 4: 5e-08)`` or the reason."""
+        if self.reason is not None:
+            return f"fails: {self.reason}"
+        diffs = ", ".join(f"{b}: {d:.0e}" for b, d in self.diffs.items())
+        return f"{'ok' if self.ok else 'differs'} ({diffs})"
+
+
+def nontrivial_weights(model: Any, seed: int) -> None:
+    """Give every bias, beta, gamma and moving statistic a non-trivial value.
+
+    Fresh models have zero biases and BatchNorm statistics of 0 and 1, which grappler folds
+    away, hiding what a trained model's graph holds (a BatchNorm after a biased Conv2D).
+    """
+    rng = np.random.default_rng(seed)
+    for v in model.weights:
+        shape, path = tuple(v.shape), v.path
+        if "moving_variance" in path or "gamma" in path:
+            v.assign(rng.uniform(0.5, 1.5, shape).astype("float32"))
+        elif "moving_mean" in path or "beta" in path or "bias" in path:
+            v.assign((0.1 * rng.standard_normal(shape)).astype("float32"))
+
+
+def issue_cnn() -> Any:
+    """The Sequential CNN of issue 13: Conv2D -> BatchNorm -> ReLU -> AveragePooling ->
+    Conv2D -> Flatten -> Dropout -> Dense (input ``image`` 28x28x1, output ``probs``)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((28, 28, 1), name="image"), layers.Conv2D(8, 3, name="conv1"),
+        layers.BatchNormalization(name="bn1"), layers.ReLU(name="relu1"),
+        layers.AveragePooling2D(2, name="pool1"), layers.Conv2D(16, 3, name="conv2"),
+        layers.Flatten(name="flatten"), layers.Dropout(0.3, name="dropout"),
+        layers.Dense(10, activation="softmax", name="probs")], name="issue_cnn")
+
+
+def _app(name: str, size: int) -> Callable[[], Any]:
+    def build() -> Any:
+        import keras
+
+        return getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3))
+    return build
+
+
+@dataclass(frozen=True)
+class Row:
+    """A model of the matrix: its name, how to build it, and whether it is slow."""
+
+    name: str
+    build: Callable[[], Any]
+    slow: bool
+    note: str = ""
+    from_h5: bool = False  # saved to .h5 and reloaded before freezing
+
+
+def rows() -> list[Row]:
+    """Every row of the matrix, fast ones first."""
+    from .models import bn_cnn, mnist_cnn, two_io_model
+
+    fast = [Row("MNIST CNN", mnist_cnn, False, "keras2pb.mnist_cnn()"),
+            Row("BatchNorm CNN", bn_cnn, False, "keras2pb.bn_cnn()"),
+            Row("two-input, two-output", two_io_model, False, "keras2pb.two_io_model()"),
+            Row("issue 13 CNN from .h5", issue_cnn, False,
+                "Conv2D-BN-ReLU-AvgPool-Conv2D-Flatten-Dropout-Dense, reloaded from .h5",
+                from_h5=True)]
+    apps = [("MobileNetV2", 96), ("MobileNetV3Small", 96), ("ResNet50", 64),
+            ("DenseNet121", 64), ("EfficientNetB0", 64), ("NASNetMobile", 96),
+            ("InceptionV3", 96), ("Xception", 96), ("VGG16", 64), ("ConvNeXtTiny", 64)]
+    slow = [Row(name, _app(name, size), True, f"keras.applications, weights=None, "
+                f"{size}x{size}x3") for name, size in apps]
+    return fast + slow
+
+
+def _inputs(graph: Any, n: int, seed: int) -> dict[str, np.ndarray]:
+    from .verifying import default_inputs
+
+    return default_inputs(graph, n=n, seed=seed)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _compare(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> float:
+    from .verifying import compare_outputs
+
+    return compare_outputs(reference, got)[0]
+
+
+def check_model(row: Row, folder: str | os.PathLike, columns: list[str] | None = None,
+                c_binary: str | os.PathLike | None = None, seed: int = 0) -> dict[str, Cell]:
+    """Freeze ``row``'s model into ``folder`` and run it in each runtime of ``columns``.
+
+    Returns ``{column: Cell}``. ``c_binary``: the compiled C client (``build_c_client``);
+    without it the C column says so. A runtime that is not installed gets that reason.
+    """
+    import keras
+
+    from .freezing import freeze
+    from .kerasio import load_keras_model
+    from .loading import load
+    from .runtimes import missing_modules
+    from .verifying import keras_reference
+
+    columns = list(COLUMNS) if columns is None else columns
+    folder = Path(folder)
+    stem = "".join(c if c.isalnum() else "_" for c in row.name.lower())
+    keras.utils.set_random_seed(seed)
+    model = row.build()
+    nontrivial_weights(model, seed)
+    if row.from_h5:
+        model.save(folder / f"{stem}.h5")
+        model = load_keras_model(folder / f"{stem}.h5")
+    pb = folder / f"{stem}.pb"
+    freeze(model, pb)
+    cells: dict[str, Cell] = {}
+    with load(pb) as graph:
+        feeds = _inputs(graph, max(BATCHES), seed)
+        cases = {}
+        for b in BATCHES:
+            fb, ref = keras_reference(model, graph, {k: v[:b] for k, v in feeds.items()})
+            cases[b] = (fb, ref)
+        runners = _runners(graph, pb, folder, stem, model, c_binary)
+        for col in columns:
+            cell = Cell()
+            needs = {"tf": [], "c": [], "opencv": missing_modules("opencv"),
+                     "opencv-onnx": missing_modules("opencv-onnx"),
+                     "onnx": missing_modules("onnx")}[col]
+            if needs:
+                cells[col] = Cell(reason=f"not installed ({', '.join(needs)})")
+                continue
+            try:
+                run = runners[col]()
+                for b, (fb, ref) in cases.items():
+                    cell.diffs[b] = _compare(ref, run(fb))
+            except Keras2pbError as exc:
+                cell = Cell(reason=_one_line(exc))
+            except Exception as exc:  # a runtime's own error types: one line in the cell
+                cell = Cell(reason=f"{type(exc).__name__}: {_one_line(exc)}")
+            cells[col] = cell
+    return cells
+
+
+def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
+             c_binary: str | os.PathLike | None) -> dict[str, Callable[[], Any]]:
+    """Column -> a setup function returning ``run(feeds) -> {output name: array}``."""
+
+    def tf_setup():
+        def run(feeds):
+            out = graph(feeds)
+            return out if isinstance(out, dict) else {graph.outputs[0].name: out}
+        return run
+
+    def c_setup():
+        from .cclient import run_c_client
+
+        if c_binary is None:
+            raise Keras2pbError("C client not built (no C compiler?)")
+        return lambda feeds: run_c_client(c_binary, pb, feeds)
+
+    def opencv_setup():
+        from .freezing import freeze
+        from .opencv import run_opencv
+
+        cv_pb = folder / f"{stem}.opencv.pb"
+        freeze(model, cv_pb, for_opencv=True)
+        return lambda feeds: run_opencv(cv_pb, feeds).outputs
+
+    onnx_path = folder / f"{stem}.onnx"
+
+    def export():
+        from .onnx_export import export_onnx
+
+        if not onnx_path.exists():
+            export_onnx(pb, onnx_path)
+        return onnx_path
+
+    def opencv_onnx_setup():
+        from .opencv import run_opencv_onnx
+
+        path = export()
+        return lambda feeds: run_opencv_onnx(path, feeds).outputs
+
+    def onnx_setup():
+        from .onnx_export import OnnxModel
+
+        onnx_model = OnnxModel(export())
+        return onnx_model
+
+    return {"tf": tf_setup, "c": c_setup, "opencv": opencv_setup,
+            "opencv-onnx": opencv_onnx_setup, "onnx": onnx_setup}
+
+
+def markdown(results: list[tuple[Row, dict[str, Cell]]], meta: dict[str, str]) -> str:
+    """The matrix as Markdown: a header with how it was made, then one row per model."""
+    cols = list(COLUMNS)
+    lines = ["# Support matrix", "",
+             "Generated by `python scripts/support_matrix.py` (do not edit by hand).",
+             "", "Ran " + ", ".join(f"{k} {v}" for k, v in meta.items()) + ".", "",
+             "Each cell: the model frozen by keras2pb and run in that runtime on the same "
+             f"inputs as Keras, at batch {' and '.join(map(str, BATCHES))}; `ok` with the "
+             f"largest absolute difference from Keras per batch size (ok: <= {TOLERANCE:g}), "
+             "or why it fails. Weights are random (`weights=None`) with non-trivial biases "
+             "and BatchNorm statistics. Rows marked *slow* run in the tests only under "
+             "`-m slow`.", "",
+             "| model | " + " | ".join(COLUMNS[c] for c in cols) + " |",
+             "|---|" + "---|" * len(cols)]
+    for row, cells in results:
+        label = f"{row.name}{' (slow)' if row.slow else ''}<br>*{row.note}*"
+        lines.append(f"| {label} | " + " | ".join(
+            cells[c].text().replace("|", "\\|") if c in cells else "-" for c in cols) + " |")
+    return "\n".join(lines) + "\n"
