@@ -232,8 +232,9 @@ class FrozenGraph:
         try:
             results = self._callable(tuple(o.tensor for o in chosen))(*feeds)
         except tf.errors.InvalidArgumentError as exc:
-            raise Keras2pbError(f"TensorFlow refused the input: {self._reason(exc)}",
-                                self.path) from exc
+            raise Keras2pbError(f"TensorFlow refused the input: {self._reason(exc)}; check "
+                                "the inputs against `keras2pb inspect`, or the graph is "
+                                "damaged", self.path) from exc
         except tf.errors.OpError as exc:
             raise Keras2pbError(f"TensorFlow could not run the graph: "
                                 f"{self._reason(exc)}", self.path) from exc

@@ -15,6 +15,11 @@ from keras2pb.cli import main
 from keras2pb.fileio import atomic_write_bytes
 from keras2pb.isolation import CHILD_ENV
 
+#: A crash by a signal, or TensorFlow's reason with the failing node and what to do.
+CRASHED_OR_REFUSED = re.compile(r"TensorFlow (crashed \(SIG[A-Z]+\) while importing or running "
+                                r"this graph: the inputs do not fit it|refused the input: "
+                                r"\w.{10,} \(node \S+\); check the inputs against)")
+
 # (case id, argv template, file the message must name, words the message must hold)
 CASES = [
     ("missing path", ["inspect", "{d}/missing.pb"], "{d}/missing.pb", "no such"),
@@ -56,13 +61,13 @@ CASES = [
     # Graphs found by fuzzing: on some CPUs TensorFlow crashes on them (the child dies by a
     # signal), on others it refuses them. Either way: exit 1, one line with the reason.
     ("graph rewired by fuzzing", ["predict", "{rewired}", "{image_npy}"], "{rewired}",
-     re.compile(r"TensorFlow (crashed \(SIG[A-Z]+\)|refused the input: \w.{10,}\(node \S+\))$")),
+     CRASHED_OR_REFUSED),
     ("input of the wrong rank, graph without shapes", ["predict", "{shapeless}", "{rank1_npy}"],
-     "{shapeless}",
-     re.compile(r"TensorFlow (crashed \(SIG[A-Z]+\)|refused the input: \w.{10,}\(node \S+\))$")),
+     "{shapeless}", CRASHED_OR_REFUSED),
     ("input that does not fit a Reshape", ["predict", "{reshape}", "{four_npy}"], "{reshape}",
      "TensorFlow refused the input: Input to reshape is a tensor with 4 values, but the "
-     "requested shape requires a multiple of 3 (node rows_of_3)"),
+     "requested shape requires a multiple of 3 (node rows_of_3); check the inputs against "
+     "`keras2pb inspect`, or the graph is damaged"),
     ("ONNX conversion that fails", ["export-onnx", "{mnist}", "{d}/out.onnx", "--opset", "1"],
      "{mnist}", "tf2onnx could not convert"),
     ("batch size below 1", ["freeze", "{h5}", "{d}/out.pb", "--batch-size", "-3"],
@@ -130,7 +135,8 @@ def test_load_with_isolate_relays_the_childs_reason(files):
         load(files["reshape"], isolate=True)
     assert str(info.value) == (f"{files['reshape']}: TensorFlow refused the input: Input to "
                                "reshape is a tensor with 1 values, but the requested shape "
-                               "requires a multiple of 3 (node rows_of_3)")
+                               "requires a multiple of 3 (node rows_of_3); check the inputs "
+                               "against `keras2pb inspect`, or the graph is damaged")
 
 
 def test_a_pb_and_its_sidecar_are_replaced_together(tmp_path, monkeypatch):
