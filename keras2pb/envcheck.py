@@ -184,6 +184,25 @@ def _check_models_dir(ctx: dict) -> str:
     return f"{folder} is writable"
 
 
+def _check_runtimes(ctx: dict) -> str:
+    import importlib
+
+    from .cclient import c_compiler
+    from .runtimes import RUNTIMES, missing_modules, module_name
+
+    missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})
+    if missing:
+        raise _Failed(f"not installed: {', '.join(missing)}; notebook 05 skips them: "
+                      "pip install -r requirements-runtimes.txt")
+    found = []
+    for module, label in (("cv2", "OpenCV"), ("onnxruntime", "ONNX Runtime"),
+                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx")):
+        found.append(f"{label} {_version(importlib.import_module(module_name(module)))}")
+    cc = c_compiler()
+    found.append(f"C compiler {cc}" if cc else "no C compiler (05 skips the C client)")
+    return ", ".join(found)
+
+
 #: The checks, in the order they are shown: (name, function).
 CHECKS: list[tuple[str, Callable[[dict], str]]] = [
     ("Python", _check_python),
@@ -195,6 +214,7 @@ CHECKS: list[tuple[str, Callable[[dict], str]]] = [
     ("MNIST sample (offline)", _check_mnist),
     ("freeze and load a model", _check_freeze),
     ("graph viewer (offline)", _check_viewer),
+    ("other runtimes (notebook 05)", _check_runtimes),
     ("notebooks", _check_notebooks),
     ("models/ folder writable", _check_models_dir),
 ]

@@ -527,14 +527,9 @@ def _child(spec_path: str) -> int:
         cv2 = optional_module("cv2", "opencv-python-headless")
     except Keras2pbError as exc:
         return fail(str(exc), 4)
-    engines = {"auto": cv2.dnn.ENGINE_AUTO, "new": cv2.dnn.ENGINE_NEW,
-               "classic": cv2.dnn.ENGINE_CLASSIC}
     t0 = time.perf_counter()
     try:
-        if spec.get("format") == "onnx":
-            net = cv2.dnn.readNetFromONNX(spec["pb"], engines[spec["engine"]])
-        else:
-            net = cv2.dnn.readNetFromTensorflow(spec["pb"], "", engines[spec["engine"]])
+        net = _read_net(cv2, spec["pb"], spec.get("format", "tensorflow"), spec["engine"])
     except cv2.error as exc:
         return fail(f"OpenCV {cv2.__version__} could not read the graph: {_cv_message(exc)}")
     load_seconds = time.perf_counter() - t0
@@ -565,6 +560,18 @@ def _child(spec_path: str) -> int:
         {"version": cv2.__version__, "load_seconds": load_seconds, "seconds": seconds}),
         encoding="utf-8")
     return 0
+
+
+def _read_net(cv2: Any, path: str, fmt: str, engine: str) -> Any:
+    """``cv2.dnn.readNetFromONNX`` or ``readNetFromTensorflow`` with ``engine`` (auto, new,
+    classic); OpenCV 4.x has one engine only, so there ``engine`` is ignored."""
+    engines = {"auto": "ENGINE_AUTO", "new": "ENGINE_NEW", "classic": "ENGINE_CLASSIC"}
+    flag = getattr(cv2.dnn, engines[engine], None)
+    if fmt == "onnx":
+        return cv2.dnn.readNetFromONNX(path) if flag is None else \
+            cv2.dnn.readNetFromONNX(path, flag)
+    return cv2.dnn.readNetFromTensorflow(path) if flag is None else \
+        cv2.dnn.readNetFromTensorflow(path, "", flag)
 
 
 def _cv_message(exc: Exception) -> str:

@@ -153,11 +153,11 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
 
     ``model_or_path``: a Keras model or ``.h5``/``.keras`` file (the reference);
     ``pb_path``: the frozen graph with its sidecar; ``runtimes``: names from ``RUNTIMES``
-    (``tf``, ``opencv``, ``onnx``, ``opencv-onnx``); ``x``: an array or dict input name -> array (default as
-    in ``keras2pb.verify``). Each row: ``runtime``, ``status`` (``ok``, ``skipped`` when the
-    runtime is not installed, ``failed`` when it errors or crashes), ``max_abs_diff``,
-    ``argmax_agreement`` (fraction), ``latency_ms`` (median of one batch-1 call), ``n``,
-    ``note``. OpenCV always runs in a child process, so a crash becomes a failed row.
+    (``tf``, ``opencv``, ``onnx``, ``opencv-onnx``); ``x``: an array or dict input name ->
+    array (default as in ``keras2pb.verify``). Each row: ``runtime``, ``status`` (``ok``,
+    ``skipped`` when the runtime is not installed, ``failed`` when it errors or crashes),
+    ``max_abs_diff``, ``argmax_agreement`` (fraction), ``latency_ms`` (median of one batch-1
+    call), ``n``, ``note``. OpenCV always runs in a child process, so a crash becomes a failed row.
     Raises Keras2pbError for unknown runtime names or unloadable files.
     """
     import tempfile

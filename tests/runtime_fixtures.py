@@ -5,20 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-#: The four models the OpenCV/ONNX paths must handle.
-CASES = ("mnist_cnn", "bn_cnn", "flatten_dynamic", "two_io")
-
-
-def _nonzero_weights(model, seed: int) -> None:
-    """Fresh models have zero biases and trivial BatchNorm statistics, which grappler folds away;
-    give every bias, beta, gamma and moving statistic a non-trivial value."""
-    rng = np.random.default_rng(seed)
-    for v in model.weights:
-        shape, path = tuple(v.shape), v.path
-        if "moving_variance" in path or "gamma" in path:
-            v.assign(rng.uniform(0.5, 1.5, shape).astype("float32"))
-        elif "moving_mean" in path or "beta" in path or "bias" in path:
-            v.assign((0.1 * rng.standard_normal(shape)).astype("float32"))
+#: The models the OpenCV/ONNX paths must handle. ``issue_h5``: issue 13's Sequential CNN
+#: (Conv2D-BN-ReLU-AvgPool-Conv2D-Flatten-Dropout-Dense) saved to .h5 and reloaded.
+CASES = ("mnist_cnn", "bn_cnn", "flatten_dynamic", "two_io", "issue_h5")
 
 
 def _flatten_dynamic():
@@ -55,21 +44,28 @@ def runtime_zoo(tmp_path_factory) -> dict[str, dict]:
 
     ``pb`` is the plain frozen graph, ``cv_pb`` the ``for_opencv=True`` variant (each with its
     sidecar), ``feeds`` 64 MNIST digits (plus noise for ``meta``), ``expected`` Keras' outputs
-    by TF output name. ``mnist_cnn`` also has ``keras_file`` (a saved ``.keras``).
+    by TF output name. ``mnist_cnn`` also has ``keras_file`` (a saved ``.keras``); the
+    ``issue_h5`` model is the one reloaded from its ``.h5``.
     """
     import keras
 
     from keras2pb import freeze
+    from keras2pb.kerasio import load_keras_model
     from keras2pb.models import bn_cnn, mnist_cnn, two_io_model
+    from keras2pb.support_matrix import issue_cnn, nontrivial_weights
 
     out = tmp_path_factory.mktemp("runtime_zoo")
     keras.utils.set_random_seed(5)
     builders = {"mnist_cnn": mnist_cnn, "bn_cnn": bn_cnn,
-                "flatten_dynamic": _flatten_dynamic, "two_io": two_io_model}
+                "flatten_dynamic": _flatten_dynamic, "two_io": two_io_model,
+                "issue_h5": issue_cnn}
     zoo = {}
     for i, name in enumerate(CASES):
         model = builders[name]()
-        _nonzero_weights(model, i)
+        nontrivial_weights(model, i)
+        if name == "issue_h5":
+            model.save(out / "issue.h5")
+            model = load_keras_model(out / "issue.h5")
         side = freeze(model, out / f"{name}.pb")
         cv_side = freeze(model, out / f"{name}.opencv.pb", for_opencv=True)
         feeds = _feeds(model, 64)
@@ -80,6 +76,18 @@ def runtime_zoo(tmp_path_factory) -> dict[str, dict]:
     zoo["mnist_cnn"]["model"].save(out / "mnist_cnn.keras")
     zoo["mnist_cnn"]["keras_file"] = out / "mnist_cnn.keras"
     return zoo
+
+
+@pytest.fixture(scope="session")
+def c_client(tmp_path_factory):
+    """The C client (examples/c/predict.c) compiled against this TensorFlow, once a session.
+
+    Skips, saying so, only when there is no C compiler."""
+    from keras2pb.cclient import build_c_client, c_compiler
+
+    if c_compiler() is None:
+        pytest.skip("no C compiler (cc / $CC): the C client cannot be built here")
+    return build_c_client(tmp_path_factory.mktemp("c_client") / "predict")
 
 
 def max_diff(expected: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> float:

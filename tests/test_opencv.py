@@ -24,15 +24,69 @@ def test_variant_runs_in_opencv_and_matches_keras(runtime_zoo, case):  # noqa: F
     assert run.version.startswith(("4.", "5."))
 
 
-def test_dynamic_batch_runs_at_other_batch_sizes(runtime_zoo):  # noqa: F811
-    for case in ("mnist_cnn", "flatten_dynamic"):
+@pytest.mark.parametrize("case", CASES)
+def test_every_case_runs_at_batch_1_and_4(runtime_zoo, case):  # noqa: F811
+    z = runtime_zoo[case]
+    for n in (1, 4):
+        feeds = {k: v[:n] for k, v in z["feeds"].items()}
+        expected = {k: v[:n] for k, v in z["expected"].items()}
+        got = run_opencv(z["cv_pb"], feeds, repeats=2)
+        assert max_diff(expected, got.outputs) <= 1e-5, (case, n)
+        assert len(got.seconds) == 2 and got.median_ms > 0
+
+
+def test_issue_13_model_is_rewritten_for_any_batch(runtime_zoo):  # noqa: F811
+    # BatchNorm after a biased Conv2D leaves Mul(x, c): OpenCV 5 got it wrong at batch >= 2.
+    # Flatten's Shape -> StridedSlice -> Pack became a constant [-1, n] target shape.
+    z = runtime_zoo["issue_h5"]
+    cv = z["cv_side"]["opencv"]
+    assert cv["muls_to_depthwise"] == 1 and cv["static_reshapes"] == 1
+    gd = read_graph_def(z["cv_pb"])
+    ops = [n.op for n in gd.node]
+    assert "Mul" not in ops and "Shape" not in ops and "Pack" not in ops
+    assert "DepthwiseConv2dNative" in ops
+    (reshape,) = [n for n in gd.node if n.op == "Reshape"]
+    shape = next(n for n in gd.node if n.name == reshape.input[1])
+    assert tf_values(shape).tolist() == [-1, 11 * 11 * 16]
+    for n in (1, 4):
+        feeds = {k: v[:n] for k, v in z["feeds"].items()}
+        got = run_opencv(z["cv_pb"], feeds, engine="new")
+        assert max_diff({k: v[:n] for k, v in z["expected"].items()}, got.outputs) <= 1e-5
+
+
+def tf_values(const_node):
+    import tensorflow as tf
+
+    return tf.make_ndarray(const_node.attr["value"].tensor)
+
+
+def test_opencv_reads_the_onnx_export_at_batch_1_and_4(runtime_zoo, tmp_path):  # noqa: F811
+    from keras2pb.onnx_export import export_onnx
+    from keras2pb.opencv import run_opencv_onnx
+
+    for case in ("two_io", "issue_h5"):
         z = runtime_zoo[case]
-        for n in (1, 7):
-            feeds = {k: v[:n] for k, v in z["feeds"].items()}
-            expected = {k: v[:n] for k, v in z["expected"].items()}
-            got = run_opencv(z["cv_pb"], feeds, repeats=2)
-            assert max_diff(expected, got.outputs) <= 1e-5, (case, n)
-            assert len(got.seconds) == 2 and got.median_ms > 0
+        onnx_path = export_onnx(z["pb"], tmp_path / f"{case}.onnx")
+        for n in (1, 4):
+            feeds = {f"{k}:0": v[:n] for k, v in z["feeds"].items()}  # ":0" is fine too
+            got = run_opencv_onnx(onnx_path, feeds, repeats=1)
+            assert set(got.outputs) == set(z["expected"])
+            assert max_diff({k: v[:n] for k, v in z["expected"].items()}, got.outputs) <= 1e-5
+            assert got.version.startswith(("4.", "5.")) and len(got.seconds) == 1
+
+
+def test_onnx_route_refuses_bad_files_and_feeds(runtime_zoo, tmp_path):  # noqa: F811
+    from keras2pb.onnx_export import export_onnx
+    from keras2pb.opencv import run_opencv_onnx
+
+    z = runtime_zoo["two_io"]
+    onnx_path = export_onnx(z["pb"], tmp_path / "two.onnx")
+    with pytest.raises(Keras2pbError, match="two.onnx: missing input.*meta"):
+        run_opencv_onnx(onnx_path, {"image": z["feeds"]["image"]})
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"\x00not onnx at all")
+    with pytest.raises(Keras2pbError, match="junk.onnx: not a readable ONNX file"):
+        run_opencv_onnx(junk, z["feeds"])
 
 
 def test_sidecar_says_layout_and_layers(runtime_zoo):  # noqa: F811

@@ -13,7 +13,7 @@ from runtime_fixtures import runtime_zoo  # noqa: F401
 from keras2pb import Keras2pbError
 from keras2pb.runtimes import MODULES_ENV, format_table, missing_modules, verify_runtimes
 
-ALL = ["tf", "opencv", "onnx"]
+ALL = ["tf", "opencv", "onnx", "opencv-onnx"]
 GONE = "cv2=keras2pb_no_such_cv2,onnxruntime=keras2pb_no_such_ort"
 
 
@@ -44,7 +44,8 @@ def test_missing_runtimes_are_skipped(runtime_zoo, monkeypatch):  # noqa: F811
     z = runtime_zoo["mnist_cnn"]
     rows = verify_runtimes(z["model"], z["cv_pb"], ALL)
     status = {r["runtime"]: r["status"] for r in rows}
-    assert status == {"tf": "ok", "opencv": "skipped", "onnx": "skipped"}
+    assert status == {"tf": "ok", "opencv": "skipped", "onnx": "skipped",
+                      "opencv-onnx": "skipped"}
     skipped = rows[1]
     assert skipped["max_abs_diff"] is None and skipped["latency_ms"] is None
     assert "pip install opencv-python-headless" in skipped["note"]
@@ -65,7 +66,8 @@ def test_a_failing_runtime_is_a_failed_row(runtime_zoo, tmp_path):  # noqa: F811
 
 def test_unknown_runtime_is_a_user_error(runtime_zoo):  # noqa: F811
     z = runtime_zoo["mnist_cnn"]
-    with pytest.raises(Keras2pbError, match="unknown runtime 'tensorrt'.*tf, opencv, onnx"):
+    with pytest.raises(Keras2pbError,
+                       match="unknown runtime 'tensorrt'.*tf, opencv, onnx, opencv-onnx"):
         verify_runtimes(z["model"], z["pb"], ["tf", "tensorrt"])
     with pytest.raises(Keras2pbError, match="no runtimes given"):
         verify_runtimes(z["model"], z["pb"], [" "])
@@ -83,8 +85,8 @@ def test_cli_verify_runtimes_json(runtime_zoo, capfd):  # noqa: F811
     from keras2pb.cli import main
 
     z = runtime_zoo["mnist_cnn"]
-    code = main(["verify", str(z["keras_file"]), str(z["cv_pb"]), "--runtimes", "tf,opencv,onnx",
-                 "--json"])
+    code = main(["verify", str(z["keras_file"]), str(z["cv_pb"]), "--runtimes",
+                 "tf,opencv,onnx,opencv-onnx", "--json"])
     rows = json.loads(capfd.readouterr().out)  # the CLI runs verify in a child process
     assert code == 0
     assert [(r["runtime"], r["status"]) for r in rows] == [(n, "ok") for n in ALL]
@@ -95,7 +97,7 @@ def test_cli_verify_runtimes_prints_a_row_each_and_skips_missing(runtime_zoo):  
     z = runtime_zoo["mnist_cnn"]
     env = dict(os.environ, **{MODULES_ENV: GONE})
     proc = subprocess.run([sys.executable, "-m", "keras2pb", "verify", str(z["keras_file"]),
-                           str(z["cv_pb"]), "--runtimes", "tf,opencv,onnx"],
+                           str(z["cv_pb"]), "--runtimes", "tf,opencv,onnx,opencv-onnx"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("|")]
@@ -103,6 +105,7 @@ def test_cli_verify_runtimes_prints_a_row_each_and_skips_missing(runtime_zoo):  
     assert lines[2].startswith("| tf | ok |")
     assert lines[3].startswith("| opencv | skipped |")
     assert lines[4].startswith("| onnx | skipped |")
+    assert lines[5].startswith("| opencv-onnx | skipped |")
     assert "not installed" in lines[3] and "pip install" in lines[4]
 
 
@@ -117,3 +120,22 @@ def test_core_does_not_import_the_runtimes():
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_check_lists_the_runtimes_and_says_what_is_missing(monkeypatch):
+    import cv2
+    import onnxruntime
+
+    from keras2pb.envcheck import CHECKS, _run_one
+
+    name = "other runtimes (notebook 05)"
+    fn = dict(CHECKS)[name]
+    check = _run_one(name, fn, {}, False)
+    assert check.ok, check.detail
+    assert f"OpenCV {cv2.__version__}" in check.detail
+    assert f"ONNX Runtime {onnxruntime.__version__}" in check.detail
+    monkeypatch.setenv(MODULES_ENV, GONE)
+    check = _run_one(name, fn, {}, False)
+    assert not check.ok
+    assert check.detail == ("not installed: keras2pb_no_such_cv2, keras2pb_no_such_ort; "
+                            "notebook 05 skips them: pip install -r requirements-runtimes.txt")
