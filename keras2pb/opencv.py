@@ -113,9 +113,10 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     1x1 ``DepthwiseConv2dNative`` whose filter is ``c`` (the same products, bit for bit).
 
     BatchNorm after a Conv2D *with* a bias folds into such a Mul. OpenCV 5.0's new engine
-    reads it as a scale over the wrong axis once the batch is above 1: wrong numbers (0.26
-    off on a small CNN at batch 4), no error. A depthwise convolution it runs right. Returns
-    the new GraphDef and how many were rewritten.
+    mishandles it at batch 4: an error (``total(...) 'end' is 5, 'dims' is 4``) for issue 13's
+    CNN, wrong numbers and no error (0.26 off) for Conv2D -> BatchNorm -> Flatten -> Dense.
+    A depthwise convolution it runs right. Returns the new GraphDef and how many were
+    rewritten.
     """
     import tensorflow as tf
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -164,108 +165,6 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     return out, count
 
 
-def _reshape_targets(graph_def: GraphDef, reshapes: list[str], inputs: list[dict],
-                     batch: int) -> dict[str, np.ndarray] | None:
-    """The target shapes the Reshapes in ``reshapes`` compute when every input has batch
-    ``batch`` (zeros of the sidecar's shapes), by running TensorFlow; None if it cannot."""
-    import tensorflow as tf
-
-    feeds = {}
-    for e in inputs:
-        dims = e["shape"][1:] if e["shape"] else None
-        if dims is None or any(d is None for d in dims):
-            return None
-        feeds[e["tensor"]] = np.zeros((batch, *dims), dtype=e["dtype"])
-    nodes = {n.name: n for n in graph_def.node}
-    fetches = {r: nodes[r].input[1] if ":" in nodes[r].input[1] else f"{nodes[r].input[1]}:0"
-               for r in reshapes}
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.compat.v1.import_graph_def(graph_def, name="")
-    try:
-        with tf.compat.v1.Session(graph=graph) as sess:
-            return sess.run(fetches, feeds)
-    except (tf.errors.OpError, ValueError, TypeError):
-        return None
-
-
-def static_reshapes(graph_def: GraphDef, inputs: list[dict], keep: list[str]
-                    ) -> tuple[GraphDef, int]:
-    """Give every ``Reshape`` whose target shape is computed at run time a constant one.
-
-    Keras' Flatten with a dynamic batch computes its target shape as
-    ``Shape -> StridedSlice -> Pack`` (``[batch, -1]``). Grappler cannot fold that (the batch
-    is unknown), and OpenCV 5's new engine then runs it at batch 1 only. We run those shape
-    computations in TensorFlow at batch 2 and 3 (``inputs``: the sidecar's input entries):
-    when the target is ``[batch, d1, ...]`` with the same ``d1, ...`` both times, it becomes
-    the constant ``[-1, d1, ...]`` (``-1``: whatever the batch is), the same arithmetic at
-    every batch size. Anything else is left alone. The nodes that computed the old shape go
-    when nothing else uses them; ``keep`` names nodes that must stay. Returns the new GraphDef
-    and how many Reshapes were rewritten.
-    """
-    from tensorflow.core.framework.graph_pb2 import GraphDef
-
-    nodes = {n.name: n for n in graph_def.node}
-    todo = [n.name for n in graph_def.node if n.op == "Reshape" and len(n.input) == 2
-            and _src(n.input[1]) in nodes and nodes[_src(n.input[1])].op != "Const"]
-    if not todo:
-        return graph_def, 0
-    at2 = _reshape_targets(graph_def, todo, inputs, 2)
-    at3 = _reshape_targets(graph_def, todo, inputs, 3)
-    if at2 is None or at3 is None:
-        return graph_def, 0
-    out = GraphDef()
-    out.CopyFrom(graph_def)
-    by_name = {n.name: n for n in out.node}
-    taken = set(by_name)
-    count = 0
-    for name in todo:
-        s2, s3 = at2[name].tolist(), at3[name].tolist()
-        if len(s2) != len(s3) or not s2 or (s2[0], s3[0]) != (2, 3) or s2[1:] != s3[1:]:
-            continue
-        node = by_name[name]
-        const = f"{name}/static_shape"
-        while const in taken:
-            const += "_"
-        taken.add(const)
-        dtype = node.attr["Tshape"].type if "Tshape" in node.attr else 3  # DT_INT32
-        out.node.add().CopyFrom(_const_node(const, [-1, *s2[1:]], dtype))
-        node.input[1] = const
-        count += 1
-    return (_prune(out, keep), count) if count else (graph_def, 0)
-
-
-def _const_node(name: str, values: list[int], dtype: int):
-    """A ``Const`` NodeDef holding the 1-D integer tensor ``values``."""
-    import tensorflow as tf
-    from tensorflow.core.framework.node_def_pb2 import NodeDef
-
-    node = NodeDef(name=name, op="Const")
-    node.attr["dtype"].type = dtype
-    node.attr["value"].tensor.CopyFrom(
-        tf.make_tensor_proto(np.array(values), dtype=tf.as_dtype(dtype)))
-    return node
-
-
-def _prune(graph_def: GraphDef, keep: list[str]) -> GraphDef:
-    """``graph_def`` without the nodes that none of ``keep`` depends on (order kept)."""
-    from tensorflow.core.framework.graph_pb2 import GraphDef
-
-    nodes = {n.name: n for n in graph_def.node}
-    needed, stack = set(), [k for k in keep if k in nodes]
-    while stack:
-        name = stack.pop()
-        if name in needed:
-            continue
-        needed.add(name)
-        stack.extend(_src(i) for i in nodes[name].input if _src(i) in nodes)
-    out = GraphDef()
-    out.versions.CopyFrom(graph_def.versions)
-    out.library.CopyFrom(graph_def.library)
-    out.node.extend(n for n in graph_def.node if n.name in needed)
-    return out
-
-
 def opencv_layer_name(graph_def: GraphDef, node_name: str) -> str:
     """The OpenCV DNN layer that computes TF node ``node_name``: OpenCV drops Identity nodes
     and fuses a bias add into the Conv2D/MatMul before it (the layer keeps that op's name)."""
@@ -295,7 +194,6 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
     optimized = optimize_graph(graph_def, inputs + outputs)
     optimized, rewritten = adds_to_bias_adds(optimized)
     optimized, muls = muls_to_depthwise(optimized)
-    optimized, reshapes = static_reshapes(optimized, sidecar["inputs"], inputs + outputs)
     names = {n.name for n in optimized.node}
     lost = [n for n in inputs if n not in names]
     if lost:
@@ -342,7 +240,6 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
         "output_layers": layers,
         "adds_to_bias_adds": rewritten,
         "muls_to_depthwise": muls,
-        "static_reshapes": reshapes,
         "fixed_batch": None if batch == {None} else sorted(b for b in batch if b is not None),
         "usage": f"net = cv2.dnn.readNetFromTensorflow(PB); {sets}; net.forward({layers!r})",
     }
