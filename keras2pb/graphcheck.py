@@ -10,6 +10,9 @@ from tensorflow.core.framework.node_def_pb2 import NodeDef
 from tensorflow.python.framework import op_def_registry
 
 from .errors import Keras2pbError
+from .versions import require_supported
+
+require_supported()  # an old TensorFlow fails here, naming the minimum version
 
 _VARIABLE_OPS = {
     "VarHandleOp", "VariableV2", "Variable", "ReadVariableOp", "AssignVariableOp",
