@@ -41,6 +41,7 @@ def test_fixtures_are_small_and_from_keras_2():
     made_by = json.loads((DATA / "versions.json").read_text())
     assert made_by["keras"].startswith("2.") and made_by["tensorflow"].startswith("2.15")
     assert sorted(p.stem for p in DATA.glob("*.h5")) == sorted(CASES)
+    assert [p.name for p in DATA.glob("*.keras")] == ["sequential_input_shape.keras"]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -79,3 +80,26 @@ def test_custom_layer_without_custom_objects_names_the_fix():
 def test_keras_3_model_from_legacy_h5_keeps_the_layer_names():
     model = load_keras_model(DATA / "functional_two_outputs.h5")
     assert [layer.name for layer in model.layers] == ["features", "hidden", "label", "score"]
+
+
+def test_rebuilt_architecture_loads_the_legacy_weights():
+    """The fallback when Keras 3 cannot read an old file's config: the same layers in code."""
+    import keras
+
+    feats = keras.Input((8,), name="features")
+    hidden = keras.layers.Dense(16, activation="relu", name="hidden")(feats)
+    model = keras.Model(feats, [keras.layers.Dense(3, activation="softmax", name="label")(hidden),
+                                keras.layers.Dense(1, name="score")(hidden)])
+    model.load_weights(DATA / "functional_two_outputs.h5")
+    xs, ys = _recorded("functional_two_outputs")
+    label, score = model(xs["features"], training=False)
+    np.testing.assert_allclose(np.asarray(label), ys["label"], rtol=0, atol=ATOL)
+    np.testing.assert_allclose(np.asarray(score), ys["score"], rtol=0, atol=ATOL)
+
+
+def test_keras_2_dot_keras_file_is_refused_with_the_file_name():
+    """tf.keras 2.15's own ``.keras`` zip names Keras 2 modules that Keras 3 does not have."""
+    path = DATA / "sequential_input_shape.keras"
+    with pytest.raises(Keras2pbError, match=r"sequential_input_shape\.keras: could not be "
+                                            r"loaded as a Keras model: TypeError"):
+        load_keras_model(path)

@@ -48,7 +48,7 @@ def test_every_notebook_has_the_same_short_setup(path):
 
 @pytest.fixture
 def run_cell(monkeypatch, tmp_path):
-    """Run the find-or-clone cell in ``cwd``; returns (namespace, sys.path added, git calls)."""
+    """Run the find-or-clone cell in ``cwd``: (namespace, paths put first on sys.path, calls)."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     calls: list[list[str]] = []
     real_run = subprocess.run
@@ -72,8 +72,8 @@ def run_cell(monkeypatch, tmp_path):
         before = list(sys.path)
         ns: dict = {}
         exec(FIND.replace(URL_LINE, f"REPO_URL = {url!r}"), ns)
-        added = [p for p in sys.path if p not in before]
-        return ns, added, calls
+        assert sys.path[len(sys.path) - len(before):] == before  # only put in front
+        return ns, sys.path[:len(sys.path) - len(before)], calls
 
     return run
 
