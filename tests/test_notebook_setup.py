@@ -119,3 +119,54 @@ def test_on_colab_it_clones_the_repository_and_uses_it(run_cell, tmp_path):
     # a second run finds the clone instead of cloning again
     _, added, calls = run_cell(tmp_path, colab=True, installed=False, url=url)
     assert len(calls) == 1
+
+
+def _run_in_kernel(cells: list[str], cwd: Path):
+    """Run ``cells`` in a fresh python3 kernel in ``cwd``; return (notebook, error or None)."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd)}})
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        return nb, exc
+    return nb, None
+
+
+def _stdout(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells for o in c.outputs
+                   if o.output_type == "stream" and o.name == "stdout")
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_setup_cells_run_in_a_real_kernel(path):
+    import tensorflow as tf
+
+    nb, error = _run_in_kernel(list(_setup_cells(path)), REPO / "notebooks")
+    assert error is None, error
+    assert f"TensorFlow {tf.__version__}" in _stdout(nb).splitlines()[0]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("version, stops", [("2.19.1", False), ("2.15.1", True)])
+def test_version_cell_warns_or_stops_in_one_line(version, stops):
+    """A faked ``tf.__version__``: a tested one warns and goes on, an old one stops."""
+    find, check = _setup_cells(REPO / "notebooks" / "03_load_pb_and_predict.ipynb")
+    fake = f"import tensorflow as tf\ntf.__version__ = {version!r}"
+    nb, error = _run_in_kernel([fake, find, check, "print('went on')"], REPO / "notebooks")
+    if not stops:
+        assert error is None, error
+        lines = _stdout(nb).splitlines()
+        assert lines[0].startswith(f"warning: TensorFlow {version}: tested")
+        assert lines[-1] == "went on"
+        return
+    assert error is not None and error.ename == "UnsupportedVersion"
+    [err] = [o for o in nb.cells[2].outputs if o.output_type == "error"]
+    assert err.traceback == [f"UnsupportedVersion: TensorFlow {version}: keras2pb needs "
+                             "TensorFlow 2.19 or newer with Keras 3: pip install -r "
+                             "requirements.txt (TensorFlow 2.21 + Keras 3)"]
+    assert nb.cells[3].outputs == []  # "Run all" stopped there
