@@ -24,10 +24,11 @@ echo "== $venv: $("$venv/bin/python" -c 'import tensorflow as tf, keras
 print("tensorflow", tf.__version__, "keras", keras.__version__)' 2>/dev/null)"
 echo "== pytest (fast tier, oldest TensorFlow)"
 markers="not notebooks and not browser and not jupyterlab and not slow"
-# Deselected, they need the pinned TensorFlow: (1) TF 2.19's grappler prints two C++ INFO lines
-# ("I0000 ... devices.cc", "Starting new session") that TF_CPP_MIN_LOG_LEVEL cannot hide (a
-# TF 2.19 bug, fixed by 2.21), so tests that want exactly one line on stderr see three; (2) the
-# graph that crashes TF 2.21 on this CPU gets an InvalidArgumentError from TF 2.19 instead.
+# Deselected, they need the pinned TensorFlow: (1) on TF 2.19 (and 2.20) grappler prints two
+# C++ INFO lines ("I0000 ... devices.cc:76] Number of eligible GPUs", "Starting new session")
+# that TF_CPP_MIN_LOG_LEVEL does not hide (2.21 prints none), so tests that want exactly one
+# line on stderr see three; (2) the graph that crashes TF 2.21 on this CPU gets an
+# InvalidArgumentError from TF 2.19 instead (a crash is not portable: TF_FACTS.md).
 deselect=(
   "tests/test_cli.py::test_freeze_with_custom_objects_option"
   "tests/test_errors.py::test_error_table[output in missing folder]"
