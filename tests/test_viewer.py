@@ -123,7 +123,8 @@ def test_huge_flat_graph_is_chunked_below_the_layout_cap():
 def test_categories_of_removed_ops():
     assert category("gradient_tape/dense/MatMul/MatMul_1", "MatMul") == "gradient"
     assert category("seq/dropout/stateless_random_uniform", "StatelessRandomUniformV2") == "random"
-    assert category("adam/AssignAddVariableOp", "AssignAddVariableOp") == "update"
+    assert category("adam/AssignAddVariableOp", "AssignAddVariableOp") == "optimizer"
+    assert category("bn/AssignSubVariableOp", "AssignSubVariableOp") == "update"
     assert category("adam/Sub_3", "Sub") == "optimizer"
     assert category("seq/dense/Cast/ReadVariableOp", "ReadVariableOp") == "variable"
     assert category("sparse_categorical_crossentropy/Sum", "Sum") == "loss"
@@ -142,8 +143,11 @@ def test_diff_by_name_counts_removed_kept_added():
     assert dict(d.removed) == {"Relu": 1, "NoOp": 1}
     assert dict(d.added) == {"Softmax": 1}
     assert sum(d.kept.values()) == len(left.node) - 2
-    assert d.summary().startswith("removed 2 nodes of 2 op types (")
-    assert "added 1 node of 1 op type (Softmax 1)" in d.summary()
+    assert d.by_op_type().startswith("removed 2 nodes of 2 op types (")
+    assert "added 1 node of 1 op type (Softmax 1)" in d.by_op_type()
+    n = len(left.node)
+    assert d.summary().startswith(f"left graph {n} nodes → right graph {n - 1} nodes; removed 2: ")
+    assert d.summary().endswith("; added 1 (Softmax 1)")
 
 
 def test_diff_falls_back_to_op_types_without_shared_names():
@@ -219,7 +223,8 @@ def test_write_html_one_or_two_graphs(tmp_path, mnist_pair):  # noqa: F811
                      str(tmp_path / "two.html"), titles=["training", "frozen"])
     data = _data_of(two.read_text(encoding="utf-8"))
     assert [p["title"] for p in data["panes"]] == ["training", "frozen"]
-    assert data["summary"].startswith("removed ")
+    assert data["summary"].startswith("training ")
+    assert data["summary"].split(";")[0].endswith(f"{len(mnist_pair['frozen_gd'].node)} nodes")
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -229,8 +234,8 @@ def test_write_html_rejects_bad_input(tmp_path, mnist_pair):  # noqa: F811
     with pytest.raises(Keras2pbError, match="bad.pb"):
         write_html([str(bad)], str(tmp_path / "x.html"))
     pb = str(mnist_pair["frozen_pb"])
-    with pytest.raises(Keras2pbError, match="one or two"):
-        write_html([pb, pb, pb], str(tmp_path / "x.html"))
+    with pytest.raises(Keras2pbError, match="one, two or three"):
+        write_html([pb, pb, pb, pb], str(tmp_path / "x.html"))
     with pytest.raises(Keras2pbError, match="titles"):
         write_html([pb], str(tmp_path / "x.html"), titles=["a", "b"])
     assert not (tmp_path / "x.html").exists()
