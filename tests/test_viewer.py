@@ -124,7 +124,8 @@ def test_categories_of_removed_ops():
     assert category("gradient_tape/dense/MatMul/MatMul_1", "MatMul") == "gradient"
     assert category("seq/dropout/stateless_random_uniform", "StatelessRandomUniformV2") == "random"
     assert category("adam/AssignAddVariableOp", "AssignAddVariableOp") == "optimizer"
-    assert category("bn/AssignSubVariableOp", "AssignSubVariableOp") == "update"
+    assert category("bn/AssignSubVariableOp", "AssignSubVariableOp") == "batchnorm"
+    assert category("AssignVariableOp", "AssignVariableOp") == "update"
     assert category("adam/Sub_3", "Sub") == "optimizer"
     assert category("seq/dense/Cast/ReadVariableOp", "ReadVariableOp") == "variable"
     assert category("sparse_categorical_crossentropy/Sum", "Sum") == "loss"
@@ -188,7 +189,7 @@ def test_page_escapes_hostile_names_op_types_and_attrs():
 def test_iframe_is_sandboxed_and_holds_the_page_escaped():
     page = single_page(hostile_graph_def(), title="t")
     frame = iframe_html(page, height=500)
-    m = re.fullmatch(r'<iframe sandbox="allow-scripts" title="[^"]*" style="[^"]*" '
+    m = re.fullmatch(r'<iframe sandbox="allow-scripts allow-downloads" title="[^"]*" style="[^"]*" '
                      r'srcdoc="([^"]*)"></iframe>', frame)
     assert m, frame[:200]
     assert "<" not in m.group(1) and ">" not in m.group(1)

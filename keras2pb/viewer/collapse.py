@@ -19,6 +19,8 @@ SERIES_MIN = 5
 INITIAL_BUDGET = 40
 #: Most boxes laid out at once; the viewer refuses expansions beyond it.
 MAX_BOXES = 600
+#: Most boxes the first view shows when it opens a dominant scope (a model's own scope).
+DOMINANT_MAX_BOXES = 120
 
 
 @dataclass
@@ -233,27 +235,34 @@ def _compact(hier: Hierarchy, graph: CleanGraph) -> Hierarchy:
 
 
 def initial_expansion(hier: Hierarchy, graph: CleanGraph, budget: int = INITIAL_BUDGET,
-                      max_boxes: int = MAX_BOXES) -> set[int]:
+                      max_boxes: int = DOMINANT_MAX_BOXES,
+                      closed: set[int] | frozenset[int] = frozenset()) -> set[int]:
     """Choose the scopes the first view shows expanded.
 
-    In: the hierarchy, its graph, the box budget of the first view and the hard cap.
-    Out: a set of scope indices (always holding the root, 0). Scopes are expanded breadth
-    first, cheapest first, while the view stays within ``budget`` boxes; a scope holding at
-    least 80 % of all the graph's shown ops is expanded as long as the view stays within
-    ``max_boxes`` (so a model wrapped in one scope opens at its layers).
+    In: the hierarchy, its graph, the box budget of the first view, the cap for a dominant
+    scope, and scopes to leave closed (e.g. those whose nodes were all removed: one coloured
+    box tells their story best). Out: a set of scope indices (always holding the root, 0).
+    Scopes are expanded breadth first, cheapest first, while the view stays within
+    ``budget`` boxes; a scope holding at least 80 % of the shown ops outside ``closed`` is
+    expanded as long as the view stays within ``max_boxes`` (so a model wrapped in one scope
+    opens at its layers).
     """
     expanded = {0}
     count = hier.n_boxes(0, graph)
-    queue = deque(sorted(hier.scopes[0].scopes, key=lambda c: hier.n_boxes(c, graph)))
+    total = hier.scopes[0].shown - sum(hier.scopes[c].shown for c in closed
+                                       if hier.scopes[c].parent == 0)
+    queue = deque(sorted((c for c in hier.scopes[0].scopes if c not in closed),
+                         key=lambda c: hier.n_boxes(c, graph)))
     while queue:
         s = queue.popleft()
         sc = hier.scopes[s]
         cost = hier.n_boxes(s, graph) - 1
-        dominant = sc.kind == "scope" and sc.shown >= 0.8 * hier.scopes[0].shown
+        dominant = sc.kind == "scope" and sc.shown >= 0.8 * total
         if count + cost <= budget or (dominant and count + cost <= max_boxes):
             expanded.add(s)
             count += cost
-            queue.extend(sorted(sc.scopes, key=lambda c: hier.n_boxes(c, graph)))
+            queue.extend(sorted((c for c in sc.scopes if c not in closed),
+                                key=lambda c: hier.n_boxes(c, graph)))
     return expanded
 
 

@@ -235,8 +235,9 @@ def page_html(panes: list[dict[str, Any]], page_title: str, summary: str | None 
 
 
 def iframe_html(page: str, height: int = DEFAULT_HEIGHT, title: str = "graph viewer") -> str:
-    """Return an ``<iframe srcdoc>`` holding ``page``: sandboxed (scripts only), 100 % wide."""
-    return (f'<iframe sandbox="allow-scripts" title="{html.escape(title)}" '
+    """Return an ``<iframe srcdoc>`` holding ``page``: sandboxed (scripts and the SVG/PNG
+    downloads the page makes; no same-origin access, no forms, no popups), 100 % wide."""
+    return (f'<iframe sandbox="allow-scripts allow-downloads" title="{html.escape(title)}" '
             f'style="width:100%;height:{int(height)}px;border:1px solid #d5dbe5" '
             f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
 
@@ -245,6 +246,49 @@ def single_page(graph_def: GraphDef, title: str = "graph") -> str:
     """Return the viewer page for one graph (no diff). In: a GraphDef and its title."""
     pg = prepare(graph_def, title)
     return page_html([pane_data(pg)], title)
+
+
+def removed_scopes(pg: PreparedGraph, status: list[str]) -> set[int]:
+    """Scopes all of whose nodes are "removed": the first view leaves them closed."""
+    hier, keep = pg.hier, set()
+    for i, st in enumerate(status):
+        if st != "removed":
+            s = hier.parent[i]
+            while s >= 0 and s not in keep:
+                keep.add(s)
+                s = hier.scopes[s].parent
+    return set(range(1, len(hier.scopes))) - keep
+
+
+#: Box budget of a side-by-side first view: few, big boxes that tell the story at a glance.
+SIDE_BY_SIDE_BUDGET = 16
+
+
+def first_views(lp: PreparedGraph, rp: PreparedGraph, left_status: list[str]) -> None:
+    """Choose the first views of a side-by-side page (sets ``expanded`` of both).
+
+    The left pane opens cheapest scopes first within ``SIDE_BY_SIDE_BUDGET`` boxes, never a
+    scope whose nodes were all removed (one coloured box says it); the right pane opens the
+    scopes of the same names, so both panes start at the same level. Without shared scope
+    names, the right pane chooses its own.
+    """
+    lp.expanded = initial_expansion(lp.hier, lp.graph, SIDE_BY_SIDE_BUDGET, max_boxes=0,
+                                    closed=removed_scopes(lp, left_status))
+    names = {lp.hier.scopes[s].path for s in lp.expanded if lp.hier.scopes[s].kind == "scope"}
+    right = {0} | {k for k, sc in enumerate(rp.hier.scopes)
+                   if sc.kind == "scope" and sc.path in names}
+    # a scope opens only with all its parents open
+    rp.expanded = {k for k in right if all(p in right for p in _parents(rp.hier, k))}
+    if len(rp.expanded) == 1 and len(rp.hier.scopes) > 1 and len(lp.expanded) > 1:
+        rp.expanded = initial_expansion(rp.hier, rp.graph, SIDE_BY_SIDE_BUDGET, max_boxes=0)
+
+
+def _parents(hier: Hierarchy, s: int) -> list[int]:
+    out = []
+    while hier.scopes[s].parent > 0:
+        s = hier.scopes[s].parent
+        out.append(s)
+    return out
 
 
 def twins(left: CleanGraph, right: CleanGraph) -> tuple[list[int], list[int]]:
@@ -291,6 +335,7 @@ def side_by_side_page(left: GraphDef, right: GraphDef,
                                                  titles)
     else:
         diff = diff_graphs(lp.graph, rp.graph, (titles[0], titles[-1]))
+    first_views(lp, rp, diff.left_status)
     panes = [pane_data(lp, diff.left_status, diff.left_category, lt),
              pane_data(rp, diff.right_status, None, rt)]
     title = " → ".join(titles)
