@@ -119,21 +119,30 @@ def _preorder(hier: Hierarchy) -> list[int]:
 
 
 def _dissolve_small(hier: Hierarchy, graph: CleanGraph) -> None:
-    """Move the members of scopes with at most one shown op up into their parent."""
+    """Move the members of scopes with at most one shown op up into their parent.
+
+    Children come before parents (reversed preorder), so each scope takes over the already
+    flattened members of its dissolved children, in place, in one pass.
+    """
     scopes = hier.scopes
     for s in reversed(_preorder(hier)):
         sc = scopes[s]
-        if s == 0 or sc.shown > 1:
+        if not any(scopes[c].shown <= 1 for c in sc.scopes):
             continue
-        up = scopes[sc.parent]
-        pos = up.scopes.index(s)
-        up.scopes[pos:pos + 1] = sc.scopes
+        children: list[int] = []
         for c in sc.scopes:
-            scopes[c].parent = sc.parent
-        up.ops.extend(sc.ops)
-        for i in sc.ops:
-            hier.parent[i] = sc.parent
-        sc.scopes, sc.ops, sc.parent = [], [], -2  # dead; removed by _compact
+            child = scopes[c]
+            if child.shown > 1:
+                children.append(c)
+                continue
+            children.extend(child.scopes)
+            for g in child.scopes:
+                scopes[g].parent = s
+            sc.ops.extend(child.ops)
+            for i in child.ops:
+                hier.parent[i] = s
+            child.scopes, child.ops, child.parent = [], [], -2  # dead; removed by _compact
+        sc.scopes = children
     for sc in scopes:
         sc.ops.sort()
 
