@@ -15,6 +15,8 @@ CROWDED_ABOVE = 500
 CHUNK_SIZE = 100
 #: A numbered series of same-type ops (AddN, AddN_1, ...) this long becomes one box.
 SERIES_MIN = 5
+#: A scope with more direct boxes than this has them grouped by name prefix ("conv4_*").
+PREFIX_ABOVE = 40
 #: Most boxes the first view shows before it stops expanding scopes.
 INITIAL_BUDGET = 40
 #: Most boxes laid out at once; the viewer refuses expansions beyond it.
@@ -60,10 +62,13 @@ def build_hierarchy(graph: CleanGraph) -> Hierarchy:
 
     In: a CleanGraph. Out: a Hierarchy where every node sits in the scope named by its name's
     prefix (a node whose name is also a scope sits inside that scope); scopes with at most one
-    shown op are dissolved into their parent; numbered series of at least ``SERIES_MIN``
-    same-type ops ("AddN_* ×245") become one box; a scope that would show more than
-    ``CROWDED_ABOVE`` boxes gets same-type ops grouped ("Mul ×120", split into chunks of
-    ``CHUNK_SIZE`` in graph order) and, if still crowded, its boxes split into parts.
+    shown op are dissolved into their parent; a scope showing more than ``PREFIX_ABOVE`` boxes
+    has them grouped by the shared start of their names (Keras layer names such as
+    ``conv4_block12_2_conv``: "conv4_*", then "conv4_block12_*"); numbered series of at
+    least ``SERIES_MIN`` same-type ops ("AddN_* ×245") become one box; a scope that would
+    show more than ``CROWDED_ABOVE`` boxes gets same-type ops grouped ("Mul ×120", split
+    into chunks of ``CHUNK_SIZE`` in graph order) and, if still crowded, its boxes split into
+    parts.
     """
     names = [n.name for n in graph.nodes]
     prefixes: set[str] = set()
@@ -92,6 +97,8 @@ def build_hierarchy(graph: CleanGraph) -> Hierarchy:
     hier = Hierarchy(scopes, parent)
     _count(hier, graph)
     _dissolve_small(hier, graph)
+    for s in _preorder(hier):
+        _group_prefixes(hier, graph, s)
     _group_big(hier, graph)
     return _compact(hier, graph)
 
@@ -145,6 +152,46 @@ def _dissolve_small(hier: Hierarchy, graph: CleanGraph) -> None:
         sc.scopes = children
     for sc in scopes:
         sc.ops.sort()
+
+
+def _first_name(hier: Hierarchy, graph: CleanGraph, kind: str, x: int, path: str) -> str:
+    """The first name component, below ``path``, of a child scope or op."""
+    name = hier.scopes[x].path if kind == "s" else graph.nodes[x].name
+    rest = name[len(path) + 1:] if path and name.startswith(path + "/") else name
+    return rest.split("/", 1)[0]
+
+
+def _group_prefixes(hier: Hierarchy, graph: CleanGraph, s: int, depth: int = 1) -> None:
+    """Group a crowded scope's boxes by the first ``depth`` ``_``-separated words of their
+    names (``conv4_*``), recursively one word deeper inside each group."""
+    sc = hier.scopes[s]
+    n_boxes = len(sc.scopes) + sum(1 for i in sc.ops if not graph.nodes[i].is_folded)
+    if n_boxes <= PREFIX_ABOVE or depth > 8:
+        return
+    members: dict[str, list[tuple[str, int]]] = {}
+    shown: dict[str, int] = {}
+    children = [("s", c) for c in sc.scopes] + [("n", i) for i in sc.ops]
+    for kind, x in children:
+        words = _first_name(hier, graph, kind, x, sc.path).split("_")
+        if len(words) <= depth:
+            continue  # the name ends here: it stays a box of its own
+        key = "_".join(words[:depth])
+        members.setdefault(key, []).append((kind, x))
+        if kind == "s" or not graph.nodes[x].is_folded:
+            shown[key] = shown.get(key, 0) + 1
+    groups = {k: v for k, v in members.items() if shown.get(k, 0) >= 2}
+    if len(groups) == 1 and shown[next(iter(groups))] == n_boxes:
+        _group_prefixes(hier, graph, s, depth + 1)  # all share this word: look one deeper
+        return
+    for key, group in groups.items():
+        g = _new_scope(hier, f"{key}_*", s)
+        scopes = {x for kind, x in group if kind == "s"}
+        sc.scopes = [c for c in sc.scopes if c not in scopes]
+        for c in sorted(scopes):
+            hier.scopes[g].scopes.append(c)
+            hier.scopes[c].parent = g
+        _move_ops(hier, s, g, [x for kind, x in group if kind == "n"])
+        _group_prefixes(hier, graph, g, depth + 1)
 
 
 def _new_scope(hier: Hierarchy, label: str, parent: int) -> int:
