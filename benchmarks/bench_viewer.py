@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,16 +49,21 @@ def stage_files(model, folder: Path, name: str) -> list[Path]:
     return paths
 
 
-def show_end_to_end(paths: list[Path], html: Path, runs: int) -> float:
-    """Median seconds of ``python -m keras2pb show A B C -o page.html`` in a fresh process."""
-    times = []
+def show_end_to_end(paths: list[Path], html: Path, runs: int) -> tuple[float, float]:
+    """Median wall and CPU (user + system) seconds of ``python -m keras2pb show A B C -o
+    page.html`` in a fresh process. On a shared, busy machine the CPU time is what the wall
+    time would be on an idle one (the command is single-threaded)."""
+    times, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "keras2pb", "show", *map(str, paths), "-o",
                         str(html), "--titles", *STAGES], check=True, cwd=REPO,
                        stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpus)
 
 
 # Click-open the closed box of the left pane that shows the most boxes once open (with linked
@@ -158,8 +164,9 @@ def main() -> None:
         for label, make, name in cases:
             paths = stage_files(make(), tmp, name)
             html_path = tmp / f"{name}.html"
-            row = {"nodes": [len(_nodes(p)) for p in paths],
-                   "show_s": round(show_end_to_end(paths, html_path, args.runs), 2),
+            wall, cpu = show_end_to_end(paths, html_path, args.runs)
+            row = {"nodes": [len(_nodes(p)) for p in paths], "show_s": round(wall, 2),
+                   "show_cpu_s": round(cpu, 2), "load_avg": round(os.getloadavg()[0], 1),
                    "html_bytes": html_path.stat().st_size,
                    "frozen_pb_bytes": paths[2].stat().st_size}
             row.update(first_paint(browser, html_path, shots / f"bench_{name}.png",
@@ -173,9 +180,9 @@ def main() -> None:
             results["cases"][label] = row
         browser.close()
 
-    cols = ["nodes", "show_s", "html_bytes", "ready_ms", "first_paint_wall_ms",
-            "open_largest", "open_largest_ms", "layout_ms_per_pane", "tensorboard_start_ms",
-            "tensorboard_first_answer_ms"]
+    cols = ["nodes", "show_s", "show_cpu_s", "load_avg", "html_bytes", "ready_ms",
+            "first_paint_wall_ms", "open_largest", "open_largest_ms", "layout_ms_per_pane",
+            "tensorboard_start_ms", "tensorboard_first_answer_ms"]
     print("| case | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
     for label, row in results["cases"].items():
