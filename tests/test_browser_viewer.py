@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,21 @@ def test_hostile_names_render_as_text(browser, tmp_path):  # noqa: F811
         texts.append(frame.evaluate("() => document.getElementById('k2-tip').textContent"))
     assert any(HOSTILE in t for t in texts)
     assert any("<b onmouseover=alert(3)>bold</b>" in t for t in texts)
+    # the details panel and the SVG export show the names as text too
+    details = []
+    for k in range(frame.locator('.k2-pane[data-pane="0"] .k2-op').count()):
+        frame.locator('.k2-pane[data-pane="0"] .k2-op').nth(k).dispatch_event("click")
+        details.append(frame.locator('.k2-pane[data-pane="0"] .k2-details').inner_text())
+    assert any(HOSTILE in t for t in details)
+    assert frame.evaluate("() => document.querySelectorAll('img, iframe, "
+                          "script:not([nonce]):not(#k2-data), b:not(.k2-dname):not(#k2-tip b)')"
+                          ".length") == 0
+    svg = ET.fromstring(frame.evaluate("() => __k2pb.panes[0].svgText()"))
+    tags = {el.tag.rpartition("}")[2] for el in svg.iter()}
+    assert tags <= {"svg", "title", "style", "defs", "marker", "path", "g", "rect", "text"}, tags
+    assert svg.find("{http://www.w3.org/2000/svg}title").text == HOSTILE
+    assert any(HOSTILE_OP[:20] in (t.text or "") for t in svg.iter())
+    assert page.evaluate("() => window.__pwned") is None and dialogs == []
     assert outside_requests(requests) == []
     page.close()
 
@@ -352,7 +368,6 @@ def test_the_wheel_scrolls_the_page_and_zooms_only_when_asked(browser, stages_pa
 
 def test_each_pane_downloads_as_svg_and_png(browser, stages_page):  # noqa: F811
     import struct
-    import xml.etree.ElementTree as ET
 
     page, frame, requests, _ = _open_stages(browser, stages_page)
     for pane, title in ((0, "training_step"), (1, "frozen_graph")):
