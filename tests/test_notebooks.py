@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -32,8 +34,11 @@ class _Runs:
         for p in NOTEBOOKS:
             if p.name not in self.done:
                 try:
-                    [run] = tutorial.run_notebooks([p], quick=True, models=self.models,
-                                                   html_dir=self.html, timeout=300)
+                    # TF_CPP_MIN_LOG_LEVEL=0 around the kernel (TensorFlow would log): only the
+                    # kernel's own environment, from scripts/setup.sh, keeps the outputs quiet.
+                    with mock.patch.dict(os.environ, {"TF_CPP_MIN_LOG_LEVEL": "0"}):
+                        [run] = tutorial.run_notebooks([p], quick=True, models=self.models,
+                                                       html_dir=self.html, timeout=300)
                     self.done[p.name] = run
                 except tutorial.NotebookFailed as exc:
                     self.done[p.name] = exc
