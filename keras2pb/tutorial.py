@@ -403,9 +403,9 @@ _LIVE_LINK = re.compile(r"<a\b[^>]*\bhref=[\"']?https?://(?:127\.0\.0\.1|localho
 #: What an exported page shows instead of such a frame.
 LIVE_FRAME_NOTE = (
     '<div class="k2pb-live-only" style="box-sizing:border-box;height:120px;padding:12px;'
-    'border:1px dashed #a23b00;font:13px sans-serif;color:#a23b00">This view was served live '
-    "by the notebook's kernel on 127.0.0.1 and cannot be shown in this exported copy: run the "
-    "notebook to see it. The self-contained graph viewer (an inline page) is shown as is.</div>")
+    'border:1px dashed #a23b00;font:13px sans-serif;color:#a23b00">This exported copy cannot '
+    "show this view: it was served live by the notebook's kernel on 127.0.0.1. Run the notebook "
+    "to see it; the offline graph viewer above shows the same graphs.</div>")
 
 
 def without_live_frames(nb: Any) -> tuple[Any, int]:
