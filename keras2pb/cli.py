@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError
+from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError, one_line
 
 EXIT_INTERNAL = 3
 
@@ -285,8 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not the user's mistake: still one line without --debug
         if args.debug:
             raise
-        first = " ".join(str(exc).split())[:300]
-        print(f"keras2pb: internal error: {type(exc).__name__}: {first} "
+        print(f"keras2pb: internal error: {type(exc).__name__}: {one_line(exc)} "
               "(run again with --debug for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import one_line
+
 #: Python, TensorFlow and Keras versions the tutorial is written for.
 MIN_PYTHON = (3, 10)
 TF_SERIES = "2.21."
@@ -206,7 +208,7 @@ def _run_one(name: str, fn: Callable[[dict], str], ctx: dict, debug: bool) -> Ch
     except ImportError as exc:
         return Check(name, False, f"cannot import {exc.name or exc}: {_SETUP_HINT}")
     except Exception as exc:  # any failure is a red line, never a crash of the checklist
-        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        detail = f"{type(exc).__name__}: {one_line(exc)}"
         if debug:
             detail += "\n" + traceback.format_exc()
         return Check(name, False, detail)

@@ -17,7 +17,7 @@ from tensorflow.python.framework.convert_to_constants import (
     convert_variables_to_constants_v2,
 )
 
-from .errors import Keras2pbError
+from .errors import Keras2pbError, one_line
 from .fileio import atomic_write_many
 from .graphcheck import check_frozen
 from .graphio import PROTOBUF_LIMIT
@@ -163,7 +163,7 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
         raise
     except Exception as exc:
         raise Keras2pbError(f"could not trace model {model.name!r} for freezing: "
-                            f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
+                            f"{type(exc).__name__}: {one_line(exc)}") from exc
     gd = frozen_fn.graph.as_graph_def()
     node_names = {n.name for n in gd.node}
     outputs = []

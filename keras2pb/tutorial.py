@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Keras2pbError
+from .errors import Keras2pbError, one_line
 from .fileio import atomic_output
 from .sidecar import sidecar_path
 
@@ -316,11 +316,6 @@ def notebook_paths(folder: str | os.PathLike | None = None) -> list[Path]:
     return sorted(folder.glob(NOTEBOOK_GLOB))
 
 
-def _first_line(source: str) -> str:
-    lines = [s for s in source.splitlines() if s.strip()]
-    return lines[0].strip()[:80] if lines else "<empty>"
-
-
 def kernel_env_missing(kernel_name: str = KERNEL_NAME) -> dict[str, str]:
     """The entries of KERNEL_ENV that the installed kernel ``kernel_name`` does not set.
 
@@ -384,7 +379,7 @@ def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: st
         client.execute(env=kernel_env, **_encryption())
     except CellExecutionError as exc:
         cell = nb.cells[client.current] if client.current is not None else None
-        src = f" `{_first_line(cell.source)}`" if cell is not None else ""
+        src = f" `{one_line(cell.source, 80)}`" if cell is not None else ""
         raise NotebookFailed(path, client.current, f"{exc.ename}: {exc.evalue}{src}",
                              str(exc)) from None
     except CellTimeoutError as exc:
