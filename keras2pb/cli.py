@@ -31,6 +31,10 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(null)
 
 
+#: Commands that never need TensorFlow (``show`` reads graphs with TensorBoard's protobufs).
+_NO_TENSORFLOW = {"show"}
+
+
 def _import_tensorflow(debug: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if debug else "3")
     if debug:
@@ -238,8 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_export_onnx)
 
     p = sub.add_parser("show", parents=[common],
-                       help="write an offline HTML page showing one or two graphs side by side")
-    p.add_argument("graphs", nargs="+", metavar="GRAPH.pb", help="one or two graphs")
+                       help="write an offline HTML page showing one graph, or two side by side "
+                       "(three: training step, inference trace, frozen graph)")
+    p.add_argument("graphs", nargs="+", metavar="GRAPH.pb",
+                   help="one graph; two (left, right); or three stages (training step, "
+                   "inference trace, frozen graph)")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--titles", nargs="+", help="pane titles")
     p.set_defaults(func=_cmd_show)
@@ -268,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in _ISOLATED and not in_child():
             return run_isolated(argv, args.graph)
         try:
-            _import_tensorflow(args.debug)
+            if args.command not in _NO_TENSORFLOW:
+                _import_tensorflow(args.debug)
         except ImportError:
             if args.command != "check":  # `check` reports a missing TensorFlow as a red line
                 raise

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-
-from tensorflow.core.framework.graph_pb2 import GraphDef
-from tensorflow.core.framework.node_def_pb2 import NodeDef
-from tensorflow.python.framework import op_def_registry
+from typing import TYPE_CHECKING
 
 from .errors import Keras2pbError
 from .optypes import training_reason
+
+if TYPE_CHECKING:  # TensorFlow is imported only where an op registry is needed
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
 
 #: Ops that read or write files, reach the network or run Python: refused on load by default.
 _UNSAFE_OPS = {
@@ -78,6 +79,8 @@ def unsafe_ops(gd: GraphDef) -> list[tuple[str, str]]:
 
 def unknown_ops(gd: GraphDef) -> list[tuple[str, str]]:
     """Return ``(node name, op)`` for ops this TensorFlow does not know (and are not functions)."""
+    from tensorflow.python.framework import op_def_registry
+
     functions = {f.signature.name for f in gd.library.function}
     return [(n.name, n.op) for n in all_nodes(gd)
             if n.op not in functions and op_def_registry.get(n.op) is None]

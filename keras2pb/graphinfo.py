@@ -153,8 +153,8 @@ def compare_stages(training: Any, inference: Any, frozen: Any,
     nodes; removed at tracing 412: optimizer …; changed at freezing 16: …". Nodes are matched
     by name. Raises Keras2pbError for unreadable files.
     """
-    from .viewer.clean import clean_graph
+    from .viewer.clean import names_graph
     from .viewer.diff import diff_stages
 
-    graphs = [clean_graph(as_graph_def(g)) for g in (training, inference, frozen)]
+    graphs = [names_graph(as_graph_def(g)) for g in (training, inference, frozen)]
     return diff_stages(*graphs, titles=titles)

@@ -7,6 +7,8 @@ scope, words such as ``loss``) only refine the viewer's guess, never the frozen-
 
 from __future__ import annotations
 
+import re
+
 #: Ops that hold, read or write variables.
 VARIABLE_OPS = frozenset({
     "VarHandleOp", "VariableV2", "Variable", "ReadVariableOp", "AssignVariableOp",
@@ -33,6 +35,9 @@ GRADIENT_SCOPES = ("gradient_tape", "gradients")
 OPTIMIZER_SCOPES = frozenset({
     "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl",
     "lion", "lamb", "optimizer", "training"})
+#: A name scope of a BatchNormalization layer (Keras: ``batch_normalization``, ResNet's
+#: ``conv2_block1_1_bn``) or of its batch moments.
+BATCHNORM_SCOPE = re.compile(r"batch_?norm\w*|(\w+_)?bn(_\d+)?|moments|assignmovingavg\w*")
 LOSS_WORDS = ("loss", "crossentropy", "metric", "accuracy", "mean", "label")
 #: Fused loss kernels (they also compute the loss's gradient, hence in GRADIENT_OPS too).
 LOSS_OPS = frozenset({"SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits"})
@@ -44,6 +49,7 @@ CATEGORIES = (
     ("gradient", "gradients"),
     ("loss", "loss & metrics"),
     ("random", "dropout randomness"),
+    ("batchnorm", "batch-norm batch statistics"),
     ("update", "other variable updates"),
     ("variable", "variables & reads"),
     ("other", "other"),
@@ -103,19 +109,22 @@ def category(name: str, op: str, resource: bool = False) -> str:
     """Return why a training-step node has no place in an inference graph (a CATEGORIES key).
 
     In: the node's name, op type, and whether it outputs a resource (a variable handle).
-    Out: "optimizer" (its scope, or a fused optimizer kernel), "gradient", "loss", "random"
-    (dropout and other randomness), "update" (variable writes outside the optimizer, e.g.
-    BatchNorm's moving statistics), "variable" (handles and reads) or "other".
+    Out: "optimizer" (its scope, or a fused optimizer kernel), "gradient" (also a top-level
+    ``AddN``: the tape summing gradients), "loss", "random" (dropout and other randomness),
+    "batchnorm" (BatchNorm's batch mean/variance and moving-average updates, used in training
+    only), "update" (other variable writes), "variable" (handles and reads) or "other".
     """
     first = name.split("/", 1)[0].lower().rstrip("_0123456789")
     if op in LOSS_OPS:
         return "loss"
-    if is_gradient(name, op):
+    if is_gradient(name, op) or (op == "AddN" and "/" not in name):
         return "gradient"
     if first in OPTIMIZER_SCOPES or is_optimizer_op(op):
         return "optimizer"
     if is_random(op) or "dropout" in name.lower():
         return "random"
+    if any(BATCHNORM_SCOPE.fullmatch(part) for part in name.lower().split("/")[:-1]):
+        return "batchnorm"
     if is_variable_write(op):
         return "update"
     if op in VARIABLE_READ_OPS or resource:

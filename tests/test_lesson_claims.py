@@ -48,7 +48,8 @@ def test_readme_caption_tells_the_three_stages_with_their_counts(stages):
         f"the frozen graph ({frozen} nodes, right)",
         f"The {sum(stages.removed.values())} nodes that vanished went at **tracing**",
         f"optimizer {why['optimizer']}, gradients {why['gradient']}, dropout randomness "
-        f"{why['random']}, loss {why['loss']}, and {rest} outside any scope",
+        f"{why['random']}, loss & metrics {why['loss']}, variable writes and reads "
+        f"{why['update'] + why['variable']} and other {why['other']} (these {rest}:",
         f"**Freezing** removed {'nothing' if not stages.removed_at_freezing else '?'}",
         f"it turned {stages.changed['Placeholder→Const']} variable handles into constants and "
         f"{stages.changed['ReadVariableOp→Identity']} variable reads into `Identity` nodes",

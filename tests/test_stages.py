@@ -66,7 +66,8 @@ def test_categories_cover_every_reason_with_distinct_labels():
            optypes.category("xent/SparseSoftmaxCrossEntropyWithLogits",
                             "SparseSoftmaxCrossEntropyWithLogits"),
            optypes.category("m/dropout/Cast", "Cast"),
-           optypes.category("bn/AssignMovingAvg", "AssignSubVariableOp"),
+           optypes.category("conv1_bn/moments/mean", "Mean"),
+           optypes.category("AssignVariableOp", "AssignVariableOp"),
            optypes.category("m/dense/ReadVariableOp", "ReadVariableOp"),
            optypes.category("Add", "AddV2")}
     assert got == set(keys)

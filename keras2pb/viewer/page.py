@@ -8,19 +8,21 @@ import json
 import os
 import re
 import secrets
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from tensorflow.core.framework.graph_pb2 import GraphDef
+from typing import TYPE_CHECKING, Any
 
 from ..fileio import atomic_write_text
-from .clean import CleanGraph, clean_graph, infer_shapes
+from .clean import CleanGraph, clean_graph, infer_shapes, names_graph
 from .collapse import MAX_BOXES, Hierarchy, build_hierarchy, initial_expansion
 from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages
+
+if TYPE_CHECKING:
+    from tensorflow.core.framework.graph_pb2 import GraphDef
 
 #: Height (px) of the notebook iframe.
 DEFAULT_HEIGHT = 640
@@ -48,10 +50,12 @@ def prepare(graph_def: GraphDef, title: str, shapes: bool = True) -> PreparedGra
     """Clean ``graph_def``, group it into scopes and choose the first view.
 
     In: a GraphDef (constants may be full or stripped), a title, and whether to infer missing
-    output shapes by importing the graph into TensorFlow. Out: a PreparedGraph.
+    output shapes by importing the graph into TensorFlow (done only when TensorFlow is
+    imported already: ``keras2pb show`` stays free of its 4 s import). Out: a PreparedGraph.
     """
     has_shapes = any("_output_shapes" in n.attr for n in graph_def.node[:50])
-    shape_map = infer_shapes(graph_def) if shapes and not has_shapes else None
+    infer = shapes and not has_shapes and "tensorflow" in sys.modules
+    shape_map = infer_shapes(graph_def) if infer else None
     enabled = gc.isenabled()
     gc.disable()  # tens of thousands of small objects, none of them cyclic garbage
     try:
@@ -68,14 +72,16 @@ class _Table:
 
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self.index: dict[str, int] = {}
+        self.index: dict[Any, int] = {}
 
-    def add(self, value: Any) -> int:
-        key = json.dumps(value, ensure_ascii=False)
-        if key not in self.index:
-            self.index[key] = len(self.items)
+    def add(self, value: Any, key: Any = None) -> int:
+        """Index of ``value`` (added if new); ``key`` is a hashable stand-in for it."""
+        key = value if key is None else key
+        k = self.index.get(key)
+        if k is None:
+            k = self.index[key] = len(self.items)
             self.items.append(value)
-        return self.index[key]
+        return k
 
 
 def pane_data(pg: PreparedGraph, status: list[str] | None = None,
@@ -104,7 +110,7 @@ def pane_data(pg: PreparedGraph, status: list[str] | None = None,
         cols["p"].append(hier.parent[i])
         cols["in"].append(n.inputs)
         cols["fo"].append(n.folded)
-        cols["at"].append(attrs.add([list(kv) for kv in n.attrs]))
+        cols["at"].append(attrs.add(n.attrs, tuple(n.attrs)))
         cols["sh"].append(shapes.add(n.shape))
         st = status[i] if status else ""
         cols["st"].append(_STATUS[st])
@@ -235,8 +241,9 @@ def page_html(panes: list[dict[str, Any]], page_title: str, summary: str | None 
 
 
 def iframe_html(page: str, height: int = DEFAULT_HEIGHT, title: str = "graph viewer") -> str:
-    """Return an ``<iframe srcdoc>`` holding ``page``: sandboxed (scripts only), 100 % wide."""
-    return (f'<iframe sandbox="allow-scripts" title="{html.escape(title)}" '
+    """Return an ``<iframe srcdoc>`` holding ``page``: sandboxed (scripts and the SVG/PNG
+    downloads the page makes; no same-origin access, no forms, no popups), 100 % wide."""
+    return (f'<iframe sandbox="allow-scripts allow-downloads" title="{html.escape(title)}" '
             f'style="width:100%;height:{int(height)}px;border:1px solid #d5dbe5" '
             f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
 
@@ -245,6 +252,60 @@ def single_page(graph_def: GraphDef, title: str = "graph") -> str:
     """Return the viewer page for one graph (no diff). In: a GraphDef and its title."""
     pg = prepare(graph_def, title)
     return page_html([pane_data(pg)], title)
+
+
+def removed_scopes(pg: PreparedGraph, status: list[str]) -> set[int]:
+    """Scopes all of whose nodes are "removed": the first view leaves them closed."""
+    hier, keep = pg.hier, set()
+    for i, st in enumerate(status):
+        if st != "removed":
+            s = hier.parent[i]
+            while s >= 0 and s not in keep:
+                keep.add(s)
+                s = hier.scopes[s].parent
+    return set(range(1, len(hier.scopes))) - keep
+
+
+#: Box budget of a side-by-side first view: few, big boxes that tell the story at a glance.
+SIDE_BY_SIDE_BUDGET = 16
+
+
+def first_views(lp: PreparedGraph, rp: PreparedGraph, left_status: list[str]) -> None:
+    """Choose the first views of a side-by-side page (sets ``expanded`` of both).
+
+    The left pane opens cheapest scopes first within ``SIDE_BY_SIDE_BUDGET`` boxes, never a
+    scope whose nodes were all removed (one coloured box says it); the right pane opens the
+    scopes of the same names, so both panes start at the same level. Without shared scope
+    names, the right pane chooses its own.
+    """
+    lp.expanded = initial_expansion(lp.hier, lp.graph, SIDE_BY_SIDE_BUDGET, max_boxes=0,
+                                    closed=removed_scopes(lp, left_status))
+    names = {lp.hier.scopes[s].path for s in lp.expanded if lp.hier.scopes[s].kind == "scope"}
+    right = {0} | {k for k, sc in enumerate(rp.hier.scopes)
+                   if sc.kind == "scope" and sc.path in names}
+    # a scope opens only with all its parents open
+    rp.expanded = {k for k in right if all(p in right for p in _parents(rp.hier, k))}
+    if len(rp.expanded) == 1 and len(rp.hier.scopes) > 1 and len(lp.expanded) > 1:
+        rp.expanded = initial_expansion(rp.hier, rp.graph, SIDE_BY_SIDE_BUDGET, max_boxes=0)
+
+
+def _parents(hier: Hierarchy, s: int) -> list[int]:
+    out = []
+    while hier.scopes[s].parent > 0:
+        s = hier.scopes[s].parent
+        out.append(s)
+    return out
+
+
+def borrow_shapes(graph: CleanGraph, other: CleanGraph, twin: list[int]) -> None:
+    """Give nodes without an output shape the shape of their namesake in ``other`` when it
+    computes the same tensor (same op, or a variable read that freezing made an Identity)."""
+    for n, j in zip(graph.nodes, twin, strict=True):
+        if n.shape or j < 0:
+            continue
+        o = other.nodes[j]
+        if o.op == n.op or (o.op, n.op) == ("ReadVariableOp", "Identity"):
+            n.shape = o.shape
 
 
 def twins(left: CleanGraph, right: CleanGraph) -> tuple[list[int], list[int]]:
@@ -282,15 +343,19 @@ def side_by_side_page(left: GraphDef, right: GraphDef,
     changed and what was added; the header says it in words, with a node-count bar.
     """
     titles = tuple(titles)
-    lp, rp = prepare(left, titles[0]), prepare(right, titles[-1])
+    lp = prepare(left, titles[0])
+    left_shapes = any(n.shape for n in lp.graph.nodes)
+    rp = prepare(right, titles[-1], shapes=not left_shapes)
     lt, rt = twins(lp.graph, rp.graph)
+    borrow_shapes(rp.graph, lp.graph, rt)
     if inference is not None:
         if len(titles) != 3:
             raise ValueError(f"three stages need three titles, got {len(titles)}")
-        diff: NodeDiff | StageDiff = diff_stages(lp.graph, clean_graph(inference), rp.graph,
+        diff: NodeDiff | StageDiff = diff_stages(lp.graph, names_graph(inference), rp.graph,
                                                  titles)
     else:
         diff = diff_graphs(lp.graph, rp.graph, (titles[0], titles[-1]))
+    first_views(lp, rp, diff.left_status)
     panes = [pane_data(lp, diff.left_status, diff.left_category, lt),
              pane_data(rp, diff.right_status, None, rt)]
     title = " → ".join(titles)
@@ -316,7 +381,7 @@ def write_html(paths: list[str], output_path: str, titles: list[str] | None = No
     titles = list(titles) if titles else [Path(p).name for p in paths]
     if len(titles) != len(paths):
         raise Keras2pbError(f"got {len(titles)} titles for {len(paths)} graphs")
-    graphs = [read_graph_def(p) for p in paths]
+    graphs = [read_graph_def(p, light=True) for p in paths]
     if len(graphs) == 1:
         page = single_page(graphs[0], titles[0])
     elif len(graphs) == 2:
