@@ -159,8 +159,8 @@ def test_notebook_03_does_not_import_keras():
 
 #: Sentences issue 11 found wrong (pattern, why); none may come back in a notebook's text.
 WRONG_CLAIMS = [
-    (r"TF_CPP_MIN_LOG_LEVEL=2` hides", "set from a cell it comes too late for some lines; the "
-     "kernel's own environment (scripts/setup.sh) is what hides them"),
+    (r"TF_CPP_MIN_LOG_LEVEL=2` hides", "the full tensorflow wheel prints some start-up lines "
+     "at any level; tensorflow-cpu with the level in the kernel's environment prints none"),
     (r"TensorFlow may print a few start-up lines", "the notebooks' kernel prints none "
      "(tensorflow-cpu and TF_CPP_MIN_LOG_LEVEL=2 in the kernel's environment)"),
     (r"convert_variables_to_constants`?\)? no longer exists?", "tf.compat.v1.graph_util."
