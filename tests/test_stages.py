@@ -107,6 +107,9 @@ def test_stage_diff_counts_what_vanished_changed_and_stayed():
     assert by_name["dense/kernel/read"] == "changed" and by_name["probs"] == "added"
     assert by_name["dense/MatMul"] == "kept"
     assert d.left_status.count("removed") == 4
+    middle = dict(zip((n.name for n in infer.node), d.middle_status, strict=True))
+    assert middle["dense/kernel/read"] == "changed" and middle["probs"] == "added"
+    assert Counter(d.middle_status) == {"kept": len(infer.node) - 2, "changed": 1, "added": 1}
     text = d.summary()
     assert text.startswith(f"training step {len(train.node)} nodes → inference trace "
                            f"{len(infer.node)} nodes → frozen graph {len(frozen.node)} nodes; "
@@ -162,6 +165,10 @@ def test_show_graphs_three_stages_from_a_model_or_three_graphs(mnist_pair):  # n
         assert [s["title"] for s in stages] == list(show_graph.STAGE_TITLES)
         assert [s["count"] for s in stages] == list(view.diff.counts)
         assert all(sum(v for _, v in s["parts"]) == s["count"] for s in stages)
+        # the training step's bar marks the nodes whose frozen namesakes freezing changed
+        fates = [f for f, _ in data["fates"]]
+        changed = dict(stages[0]["parts"]).get(fates.index("changed"), 0)
+        assert changed == sum(view.diff.changed.values())
         assert [p["title"] for p in data["panes"]] == ["training step", "frozen graph"]
     assert model_view.diff.counts[2] == graphs_view.diff.counts[2]
 

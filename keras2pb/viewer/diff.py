@@ -159,6 +159,9 @@ class StageDiff:
     counts: tuple[int, int, int] = (0, 0, 0)
     right_status: list[str] = field(default_factory=list)
     matched_by: str = "name"
+    #: per inference-trace node: "kept", "changed" (by freezing), "added" (at tracing: the
+    #: training step lacks it) or "removed" (by freezing)
+    middle_status: list[str] = field(default_factory=list)
 
     @property
     def left_status(self) -> list[str]:
@@ -258,6 +261,13 @@ def diff_stages(training: CleanGraph, inference: CleanGraph, frozen: CleanGraph,
         if st == "kept" and n.name not in training.index:
             st = "added"
         right.append(st)
+    middle = []
+    for n, st in zip(inference.nodes, tracing.right_status, strict=True):
+        j = frozen.index.get(n.name)
+        if st != "added":
+            st = "removed" if j is None else ("kept" if frozen.nodes[j].op == n.op
+                                               else "changed")
+        middle.append(st)
     return StageDiff(tracing, freezing, tuple(titles),
                      (len(training.nodes), len(inference.nodes), len(frozen.nodes)), right,
-                     tracing.matched_by, [n.op for n in frozen.nodes])
+                     tracing.matched_by, middle, [n.op for n in frozen.nodes])

@@ -314,16 +314,27 @@ def twins(left: CleanGraph, right: CleanGraph) -> tuple[list[int], list[int]]:
             [left.index.get(n.name, -1) for n in right.nodes])
 
 
-def stage_bars(diff: NodeDiff | StageDiff) -> list[dict[str, Any]]:
-    """The node-count bar: per stage its title, node count and ``[fate, count]`` parts."""
-    def parts(counter: Counter) -> list[list[int]]:
-        return [[f, v] for f, v in sorted(counter.items()) if v]
+def left_marks(diff: NodeDiff | StageDiff, twin: list[int]) -> list[str]:
+    """What the left pane marks per node: its diff status, but "changed" for a kept node
+    whose namesake in the right graph has another op type (freezing changed it)."""
+    right = diff.right_status
+    return [("changed" if st == "kept" and j >= 0 and right[j] == "changed" else st)
+            for st, j in zip(diff.left_status, twin, strict=True)]
 
-    first = Counter(_fate(st, c) for st, c in zip(diff.left_status, diff.left_category,
-                                                  strict=True))
+
+def stage_bars(diff: NodeDiff | StageDiff, left: list[str] | None = None
+               ) -> list[dict[str, Any]]:
+    """The node-count bar: per stage its title, node count and ``[fate, count]`` parts
+    (``left``: the left pane's marks, see :func:`left_marks`; default the diff's status)."""
+    def parts(counter: Counter) -> list[list[int]]:
+        return [[f, v] for f, v in sorted(counter.items()) if v and f >= 0]
+
+    first = Counter(_fate(st, c) for st, c in zip(left or diff.left_status,
+                                                  diff.left_category, strict=True))
     last = Counter(_fate(st, "") for st in diff.right_status)
     if isinstance(diff, StageDiff):
-        middle = Counter(_fate(st, "") for st in diff.tracing.right_status)
+        middle = Counter(_fate(st if st != "removed" else "", "")
+                         for st in diff.middle_status)
         return [{"title": t, "count": n, "parts": parts(c)} for t, n, c in
                 zip(diff.titles, diff.counts, (first, middle, last), strict=True)]
     return [{"title": t, "count": n, "parts": parts(c)} for t, n, c in
@@ -356,11 +367,12 @@ def side_by_side_page(left: GraphDef, right: GraphDef,
     else:
         diff = diff_graphs(lp.graph, rp.graph, (titles[0], titles[-1]))
     first_views(lp, rp, diff.left_status)
-    panes = [pane_data(lp, diff.left_status, diff.left_category, lt),
+    marks = left_marks(diff, lt)
+    panes = [pane_data(lp, marks, diff.left_category, lt),
              pane_data(rp, diff.right_status, None, rt)]
     title = " → ".join(titles)
     return page_html(panes, title, diff.summary(), diff_table(diff),
-                     stages=stage_bars(diff)), diff
+                     stages=stage_bars(diff, marks)), diff
 
 
 def write_html(paths: list[str], output_path: str, titles: list[str] | None = None) -> Path:

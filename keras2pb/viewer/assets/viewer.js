@@ -611,7 +611,9 @@
       items.slice(0, 50).forEach(function (j) { h("li", "", ul, text(j)); });
       if (items.length > 50) h("li", "", ul, "\u2026 " + (items.length - 50) + " more");
     }
-    list("inputs", n.in[i], function (j) { return self.fullName(j) + "  (" + d.ops[n.op[j]] + ")"; });
+    list("inputs", n.in[i], function (j) {
+      return self.fullName(j) + "  (" + d.ops[n.op[j]] + ")";
+    });
     list("constants and variables read", n.fo[i], function (j) {
       return self.fullName(j) + "  (" + self.constText(j) + ")";
     });
