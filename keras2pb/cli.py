@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError
+from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError, one_line
 
 EXIT_INTERNAL = 3
 
@@ -29,6 +29,10 @@ def _quiet_stderr() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
+
+
+#: Commands that never need TensorFlow (``show`` reads graphs with TensorBoard's protobufs).
+_NO_TENSORFLOW = {"show"}
 
 
 def _import_tensorflow(debug: bool) -> None:
@@ -238,8 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_export_onnx)
 
     p = sub.add_parser("show", parents=[common],
-                       help="write an offline HTML page showing one or two graphs side by side")
-    p.add_argument("graphs", nargs="+", metavar="GRAPH.pb", help="one or two graphs")
+                       help="write an offline HTML page showing one graph, or two side by side "
+                       "(three: training step, inference trace, frozen graph)")
+    p.add_argument("graphs", nargs="+", metavar="GRAPH.pb",
+                   help="one graph; two (left, right); or three stages (training step, "
+                   "inference trace, frozen graph)")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--titles", nargs="+", help="pane titles")
     p.set_defaults(func=_cmd_show)
@@ -268,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in _ISOLATED and not in_child():
             return run_isolated(argv, args.graph)
         try:
-            _import_tensorflow(args.debug)
+            if args.command not in _NO_TENSORFLOW:
+                _import_tensorflow(args.debug)
         except ImportError:
             if args.command != "check":  # `check` reports a missing TensorFlow as a red line
                 raise
@@ -285,8 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not the user's mistake: still one line without --debug
         if args.debug:
             raise
-        first = " ".join(str(exc).split())[:300]
-        print(f"keras2pb: internal error: {type(exc).__name__}: {first} "
+        print(f"keras2pb: internal error: {type(exc).__name__}: {one_line(exc)} "
               "(run again with --debug for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
 

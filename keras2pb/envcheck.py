@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import one_line
 from .versions import range_text
 
 #: Python version the tutorial needs (TensorFlow and Keras: keras2pb.versions).
@@ -210,7 +211,7 @@ def _run_one(name: str, fn: Callable[[dict], str], ctx: dict, debug: bool) -> Ch
     except ImportError as exc:
         return Check(name, False, f"cannot import {exc.name or exc}: {_SETUP_HINT}")
     except Exception as exc:  # any failure is a red line, never a crash of the checklist
-        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        detail = f"{type(exc).__name__}: {one_line(exc)}"
         if debug:
             detail += "\n" + traceback.format_exc()
         return Check(name, False, detail)

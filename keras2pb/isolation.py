@@ -1,8 +1,12 @@
-"""Running the risky step (TensorFlow importing and running an untrusted graph) in a child.
+"""Running a risky step (TensorFlow or OpenCV on an untrusted graph) in a child process.
 
-TensorFlow validates less than it executes: a damaged graph whose shapes do not fit can crash
-the whole process with a segmentation fault while it runs. The CLI's ``predict`` and
-``verify`` therefore run in a child process; a child killed by a signal becomes one line.
+TensorFlow and OpenCV validate less than they execute: a damaged graph, or inputs that do
+not fit it, can kill the whole process with a signal (SIGSEGV, SIGABRT) on some CPUs and
+builds. ``run_child`` is the one way keras2pb starts such a child: a child killed by a signal,
+or one that hangs, becomes a one-line Keras2pbError naming the file. The CLI's ``predict`` and
+``verify``, ``load(..., isolate=True)`` (through ``probe_graph``) and ``run_opencv`` use it.
+
+``python -m keras2pb.isolation GRAPH.pb [--allow-unsafe-ops]`` is the probe's child.
 """
 
 from __future__ import annotations
@@ -12,11 +16,16 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from .errors import Keras2pbError
+from .errors import EXIT_USER_ERROR, Keras2pbError
 
-#: Set in the child's environment so that it runs the command itself.
+#: Set in the child's environment so that the CLI runs the command itself.
 CHILD_ENV = "KERAS2PB_ISOLATED_CHILD"
+#: What keras2pb's own stderr lines start with (the only ones relayed from a child).
+OWN_PREFIX = "keras2pb:"
+#: The folder that holds the ``keras2pb`` package: children import this same copy.
+PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 def in_child() -> bool:
@@ -32,11 +41,42 @@ def signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def _crashed(returncode: int, graph: str | os.PathLike) -> Keras2pbError:
-    return Keras2pbError(
-        f"TensorFlow crashed ({signal_name(returncode)}) while importing or running this "
-        "graph: the inputs do not fit it (check their shapes against `keras2pb inspect`), or "
-        "the file is damaged or hostile", graph)
+def own_lines(stderr: str) -> list[str]:
+    """keras2pb's own lines of a child's stderr (TensorFlow's logs and C++ traces dropped)."""
+    return [line for line in stderr.splitlines() if line.startswith(OWN_PREFIX)]
+
+
+def run_child(args: Sequence[str], *, path: str | os.PathLike, crashed: str,
+              env: dict[str, str] | None = None, timeout: float | None = None,
+              capture_stdout: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python *args`` (e.g. ``["-m", "keras2pb.opencv", spec]``) in a child process.
+
+    The child runs this Python and imports this copy of keras2pb. ``env`` adds variables to
+    the environment. stderr is always captured; stdout too unless ``capture_stdout=False``
+    (then it passes straight through). Returns the finished process, whatever its exit code.
+    Raises Keras2pbError naming ``path``: ``crashed`` with ``{signal}`` filled in (``SIGSEGV``)
+    when a signal killed the child, or a time-out message after ``timeout`` seconds.
+    """
+    full_env = dict(os.environ, **(env or {}))
+    paths = [PACKAGE_ROOT, *filter(None, [full_env.get("PYTHONPATH")])]
+    full_env["PYTHONPATH"] = os.pathsep.join(paths)
+    try:
+        proc = subprocess.run([sys.executable, *args], env=full_env, check=False,
+                              stdin=subprocess.DEVNULL, timeout=timeout, text=True,
+                              errors="replace", stderr=subprocess.PIPE,
+                              stdout=subprocess.PIPE if capture_stdout else None)
+    except subprocess.TimeoutExpired as exc:
+        raise Keras2pbError(f"the child process did not finish within {timeout:.0f} s", path) \
+            from exc
+    if proc.returncode < 0:
+        raise Keras2pbError(crashed.format(signal=signal_name(proc.returncode)), path)
+    return proc
+
+
+#: How a TensorFlow crash reads (``run_child``'s ``crashed``).
+TF_CRASHED = ("TensorFlow crashed ({signal}) while importing or running this graph: the inputs "
+              "do not fit it (check their shapes against `keras2pb inspect`), or the file is "
+              "damaged or hostile")
 
 
 def run_isolated(argv: Sequence[str], graph: str) -> int:
@@ -44,18 +84,13 @@ def run_isolated(argv: Sequence[str], graph: str) -> int:
 
     The child's stdout passes straight through. Of its stderr only keras2pb's own lines are
     relayed (all of it with ``--debug``): a dying TensorFlow prints a C++ stack trace there.
-    If TensorFlow kills the child (a signal such as SIGSEGV or SIGABRT), raise Keras2pbError
-    naming ``graph``.
+    If a signal kills the child, raise Keras2pbError naming ``graph``.
     """
-    env = dict(os.environ, **{CHILD_ENV: "1"})
-    proc = subprocess.run([sys.executable, "-m", "keras2pb", *argv], env=env, check=False,
-                          stderr=subprocess.PIPE, text=True, errors="replace")
-    debug = "--debug" in argv
-    for line in proc.stderr.splitlines():
-        if debug or line.startswith("keras2pb:"):
-            print(line, file=sys.stderr)
-    if proc.returncode < 0:
-        raise _crashed(proc.returncode, graph)
+    proc = run_child(["-m", "keras2pb", *argv], path=graph, crashed=TF_CRASHED,
+                     env={CHILD_ENV: "1"}, capture_stdout=False)
+    lines = proc.stderr.splitlines() if "--debug" in argv else own_lines(proc.stderr)
+    for line in lines:
+        print(line, file=sys.stderr)
     return proc.returncode
 
 
@@ -66,22 +101,29 @@ def probe_graph(path: str | os.PathLike, allow_unsafe_ops: bool = False) -> None
     raises Keras2pbError here instead of killing the caller. Raises Keras2pbError with the
     child's message when the graph is refused, or naming the signal when TensorFlow crashed.
     """
-    code = f"""
-import sys
-from keras2pb import Keras2pbError, load
-from keras2pb.loading import zero_feeds
-try:
-    with load({os.fspath(path)!r}, allow_unsafe_ops={allow_unsafe_ops!r}) as g:
-        g(zero_feeds(g))
-except Keras2pbError as exc:
-    print(exc, file=sys.stderr)
-    sys.exit(1)
-"""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                          text=True, check=False)
-    if proc.returncode < 0:
-        raise _crashed(proc.returncode, path)
+    args = ["-m", "keras2pb.isolation", os.fspath(path)]
+    if allow_unsafe_ops:
+        args.append("--allow-unsafe-ops")
+    proc = run_child(args, path=path, crashed=TF_CRASHED, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
     if proc.returncode != 0:
-        lines = [line for line in proc.stderr.splitlines() if line.strip()]
-        raise Keras2pbError(lines[-1] if lines else f"probe failed (exit {proc.returncode})")
+        mine = own_lines(proc.stderr)
+        raise Keras2pbError(mine[-1][len(OWN_PREFIX):].strip() if mine
+                            else f"the probe failed (exit {proc.returncode})", path)
+
+
+def _probe_main(argv: Sequence[str]) -> int:
+    """The probe's child: load the graph and run it on zeros; errors as one keras2pb: line."""
+    from .loading import load, zero_feeds
+
+    path, allow = argv[0], "--allow-unsafe-ops" in argv[1:]
+    try:
+        with load(path, allow_unsafe_ops=allow) as graph:
+            graph(zero_feeds(graph))
+    except Keras2pbError as exc:
+        print(f"{OWN_PREFIX} {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_probe_main(sys.argv[1:]))

@@ -11,7 +11,7 @@ from typing import Any
 import h5py
 import keras
 
-from .errors import Keras2pbError
+from .errors import Keras2pbError, one_line
 from .graphio import check_input_path
 from .versions import require_supported
 
@@ -58,8 +58,7 @@ def load_keras_model(
 
 
 def _explain_load_error(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    low = text.lower()
+    low = " ".join(str(exc).split()).lower()
     if "lambda" in low and ("safe_mode" in low or "unsafe" in low):
         return ("holds a Lambda layer, which runs arbitrary Python code; Keras refuses it in "
                 "safe mode. Load it only if you trust the file: --unsafe on the CLI or "
@@ -69,11 +68,12 @@ def _explain_load_error(exc: Exception) -> str:
                 "save the whole model with model.save(), not model.save_weights()")
     if "could not locate" in low or "unknown layer" in low or "custom_objects" in low:
         return ("uses a custom class Keras does not know: pass custom_objects={'Name': cls}, "
-                f"or --custom-objects module:attr on the CLI ({text[:200]})")
+                f"or --custom-objects module:attr on the CLI ({one_line(exc, 200)})")
     if "file signature not found" in low or "not a zip file" in low or "unable to" in low \
             or "truncated" in low or "bad magic" in low:
-        return f"is not a readable Keras model file (damaged or another format): {text[:200]}"
-    return f"could not be loaded as a Keras model: {type(exc).__name__}: {text[:300]}"
+        return ("is not a readable Keras model file (damaged or another format): "
+                f"{one_line(exc, 200)}")
+    return f"could not be loaded as a Keras model: {type(exc).__name__}: {one_line(exc)}"
 
 
 def import_custom_objects(spec: str) -> dict[str, Any]:

@@ -12,10 +12,13 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from .errors import Keras2pbError
+from .errors import Keras2pbError, one_line
 from .graphcheck import validate_graph
 from .graphio import read_graph_def
 from .sidecar import read_sidecar
+from .versions import require_supported
+
+require_supported()  # an old TensorFlow fails here, naming the minimum version
 
 #: The name scope the classic tutorial imported graphs under: fetch "import/probs:0".
 IMPORT_PREFIX = "import"
@@ -109,7 +112,7 @@ class FrozenGraph:
                 tf.compat.v1.import_graph_def(graph_def, name=IMPORT_PREFIX)
             except (ValueError, TypeError, KeyError, tf.errors.OpError) as exc:
                 raise Keras2pbError(f"TensorFlow could not import the graph: "
-                                    f"{_first_line(str(exc))}", path) from exc
+                                    f"{one_line(exc)}", path) from exc
         node_names = {n.name for n in graph_def.node}
         for info in inputs + outputs:
             if info.name not in node_names:
@@ -232,17 +235,23 @@ class FrozenGraph:
         try:
             results = self._callable(tuple(o.tensor for o in chosen))(*feeds)
         except tf.errors.InvalidArgumentError as exc:
-            raise Keras2pbError(f"TensorFlow refused the input: {_first_line(exc.message)}",
-                                self.path) from exc
+            raise Keras2pbError(f"TensorFlow refused the input: {self._reason(exc)}; check "
+                                "the inputs against `keras2pb inspect`, or the graph is "
+                                "damaged", self.path) from exc
         except tf.errors.OpError as exc:
             raise Keras2pbError(f"TensorFlow could not run the graph: "
-                                f"{_first_line(exc.message)}", self.path) from exc
+                                f"{self._reason(exc)}", self.path) from exc
         except ValueError as exc:  # raised by Session while it reports a damaged node's error
             raise Keras2pbError(f"TensorFlow could not run the graph (damaged node names?): "
-                                f"{_first_line(str(exc))[:200]}", self.path) from exc
+                                f"{one_line(exc, 200)}", self.path) from exc
         if len(chosen) == 1:
             return results[0]
         return {o.name: r for o, r in zip(chosen, results, strict=True)}
+
+    @staticmethod
+    def _reason(exc: Exception) -> str:
+        """TensorFlow's reason for refusing a run, with the node named as in the file."""
+        return one_line(exc, node_prefix=f"{IMPORT_PREFIX}/")
 
     @property
     def function(self):
@@ -275,11 +284,6 @@ class FrozenGraph:
         ins = ", ".join(f"{i.name}{_shape_text(i.shape)}" for i in self.inputs)
         outs = ", ".join(f"{o.name}{_shape_text(o.shape)}" for o in self.outputs)
         return f"FrozenGraph({self.path or '<memory>'}: {ins} -> {outs})"
-
-
-def _first_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[0][:300] if lines else "(no message)"
 
 
 def _shape_text(shape: tuple[int | None, ...] | None) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Keras2pbError
+from .errors import Keras2pbError, one_line
 from .runtimes import optional_module
 
 _ORT_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
@@ -78,12 +78,11 @@ def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
             model_proto, _ = tf2onnx.convert.from_graph_def(
                 graph_def, input_names=inputs, output_names=outputs, opset=opset)
     except Exception as exc:  # tf2onnx raises many types (ValueError, KeyError, its own)
-        first = " ".join(str(exc).split())[:300]
         raise Keras2pbError(f"tf2onnx could not convert the graph: {type(exc).__name__}: "
-                            f"{first}", pb_path) from exc
+                            f"{one_line(exc)}", pb_path) from exc
     if errors.messages:  # tf2onnx converts with continue_on_error: a failed op is only logged
         more = len(errors.messages) - 1
-        raise Keras2pbError(f"tf2onnx could not convert the graph: {errors.messages[0][:300]}"
+        raise Keras2pbError(f"tf2onnx could not convert the graph: {one_line(errors.messages[0])}"
                             + (f" (and {more} more)" if more else ""), pb_path)
     model_proto.doc_string = f"converted by keras2pb from {pb_path.name}"
     return atomic_write_bytes(onnx_path, model_proto.SerializeToString())
@@ -103,8 +102,8 @@ class OnnxModel:
             self.session = ort.InferenceSession(str(self.path),
                                                 providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime's own exception types
-            raise Keras2pbError(f"ONNX Runtime could not load the model: "
-                                f"{' '.join(str(exc).split())[:300]}", self.path) from exc
+            raise Keras2pbError(f"ONNX Runtime could not load the model: {one_line(exc)}",
+                                self.path) from exc
         self.version = ort.__version__
         self.input_names = [i.name for i in self.session.get_inputs()]
         self._dtypes = {i.name: _ORT_TYPES.get(i.type) for i in self.session.get_inputs()}
@@ -126,6 +125,6 @@ class OnnxModel:
         try:
             results = self.session.run(self.output_names, ort_feeds)
         except Exception as exc:
-            raise Keras2pbError(f"ONNX Runtime refused the input: "
-                                f"{' '.join(str(exc).split())[:300]}", self.path) from exc
+            raise Keras2pbError(f"ONNX Runtime refused the input: {one_line(exc)}",
+                                self.path) from exc
         return {n.split(":")[0]: r for n, r in zip(self.output_names, results, strict=True)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -15,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import Keras2pbError
-from .isolation import signal_name
+from .errors import Keras2pbError, one_line
+from .isolation import run_child
 from .runtimes import optional_module
 from .sidecar import read_sidecar, sidecar_path
 
@@ -283,24 +282,15 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
         np.savez(spec["in"], **blobs)
         spec_path = os.path.join(tmp, "spec.json")
         Path(spec_path).write_text(json.dumps(spec), encoding="utf-8")
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        try:
-            proc = subprocess.run([sys.executable, "-m", "keras2pb.opencv", spec_path],
-                                  capture_output=True, text=True, timeout=timeout, env=env)
-        except subprocess.TimeoutExpired as exc:
-            raise Keras2pbError(f"OpenCV did not finish within {timeout:.0f} s", pb_path) \
-                from exc
+        proc = run_child(["-m", "keras2pb.opencv", spec_path], path=pb_path, timeout=timeout,
+                         crashed="OpenCV crashed ({signal}) running the graph in a child "
+                                 "process; is it the --for-opencv variant?")
         result = {}
         if os.path.exists(spec["result"]):
             result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
-        if proc.returncode < 0:
-            raise Keras2pbError(f"OpenCV crashed ({signal_name(proc.returncode)}) running the "
-                                "graph in a child process; is it the --for-opencv variant?",
-                                pb_path)
         if proc.returncode != 0 or "error" in result:
-            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+            last = one_line(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip()
+                            else "no message")
             raise Keras2pbError(result.get("error") or f"OpenCV child failed: {last}", pb_path)
         with np.load(spec["out"]) as data:
             arrays = [data[f"out{i}"] for i in range(len(cv["outputs"]))]
@@ -364,7 +354,7 @@ def _child(spec_path: str) -> int:
 def _cv_message(exc: Exception) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     useful = [ln for ln in lines if "error:" in ln] or lines or ["unknown error"]
-    return " ".join(useful[-1].split())[:300]
+    return one_line(useful[-1])
 
 
 if __name__ == "__main__":

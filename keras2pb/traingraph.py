@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from .errors import Keras2pbError
+from .errors import Keras2pbError, one_line
 from .freezing import _output_names, _structures
 
 _SPARSE_LOSSES = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
@@ -67,4 +67,4 @@ def training_graph(model: keras.Model, optimizer: keras.optimizers.Optimizer | N
         return train_step.get_concrete_function().graph.as_graph_def(add_shapes=True)
     except Exception as exc:
         raise Keras2pbError(f"could not trace a training step of model {model.name!r}: "
-                            f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
+                            f"{type(exc).__name__}: {one_line(exc)}") from exc

@@ -28,6 +28,17 @@ def unsafe_graph(path: Path) -> Path:
     return path
 
 
+def reshape_graph(path: Path) -> Path:
+    """A graph that reshapes its (None, None) input to rows of 3: TensorFlow refuses 4 values."""
+
+    @tf.function(input_signature=[tf.TensorSpec((None, None), tf.float32, name="x")])
+    def f(x):
+        return tf.identity(tf.reshape(x, (-1, 3), name="rows_of_3"), name="y")
+
+    path.write_bytes(f.get_concrete_function().graph.as_graph_def().SerializeToString())
+    return path
+
+
 def unknown_op_graph(src: Path, path: Path) -> Path:
     """A copy of a real frozen graph with one op renamed to an op nobody registered."""
     gd = GraphDef.FromString(src.read_bytes())
@@ -39,11 +50,12 @@ def unknown_op_graph(src: Path, path: Path) -> Path:
     return path
 
 
-def crashing_graph(src: Path, path: Path) -> Path:
-    """A real frozen graph rewired so that shapes no longer fit: TensorFlow segfaults running it.
+def rewired_graph(src: Path, path: Path) -> Path:
+    """A real frozen graph rewired so that shapes no longer fit (found by fuzz_graphs.py).
 
-    The first conv bias ``Squeeze`` is fed the input image instead of the bias (a case found
-    by scripts/fuzz_graphs.py); the graph passes every structural check.
+    The first conv bias ``Squeeze`` is fed the input image instead of the bias; the graph
+    passes every structural check. Running it segfaults TensorFlow on some CPUs, and is
+    refused with an InvalidArgumentError on others: tests may rely on neither.
     """
     gd = GraphDef.FromString(src.read_bytes())
     image = next(n.name for n in gd.node if n.op == "Placeholder")
@@ -95,7 +107,10 @@ def make_all(d: Path, mnist_pb: Path) -> dict[str, Path]:
     custom_model().save(files["custom"])
     files["unknown_op"] = unknown_op_graph(mnist_pb, d / "unknown_op.pb")
     files["unsafe"] = unsafe_graph(d / "unsafe.pb")
-    files["crashing"] = crashing_graph(mnist_pb, d / "crashing.pb")
+    files["rewired"] = rewired_graph(mnist_pb, d / "rewired.pb")
+    files["reshape"] = reshape_graph(d / "reshape.pb")
+    files["four_npy"] = d / "four.npy"
+    np.save(files["four_npy"], np.zeros((1, 4), np.float32))
     files["shapeless"] = shapeless_graph(mnist_pb, d / "shapeless.pb")
     files["rank1_npy"] = d / "rank1.npy"
     np.save(files["rank1_npy"], np.zeros((3,), np.float32))
