@@ -40,15 +40,14 @@ def _import_tensorflow(debug: bool) -> None:
     if debug:
         import tensorflow  # noqa: F401
         return
-    with _quiet_stderr():
-        import keras  # noqa: F401
-        import tensorflow as tf
+    import keras  # noqa: F401  (main() runs this with fd 2 silenced)
+    import tensorflow as tf
 
-        tf.config.list_physical_devices()
-        tf.get_logger().setLevel("ERROR")
-        import absl.logging
+    tf.config.list_physical_devices()
+    tf.get_logger().setLevel("ERROR")
+    import absl.logging
 
-        absl.logging.set_verbosity(absl.logging.ERROR)
+    absl.logging.set_verbosity(absl.logging.ERROR)
 
 
 def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -274,13 +273,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in _ISOLATED and not in_child():
             return run_isolated(argv, args.graph)
-        try:
-            if args.command not in _NO_TENSORFLOW:
-                _import_tensorflow(args.debug)
-        except ImportError:
-            if args.command != "check":  # `check` reports a missing TensorFlow as a red line
-                raise
-        code = args.func(args)
+        # Without --debug, native stderr (fd 2) stays silent while TensorFlow works: some
+        # builds log C++ lines whatever TF_CPP_MIN_LOG_LEVEL says (TF 2.19/2.20's grappler
+        # prints "Starting new session" when freezing). Our own lines are printed after.
+        with contextlib.nullcontext() if args.debug else _quiet_stderr():
+            try:
+                if args.command not in _NO_TENSORFLOW:
+                    _import_tensorflow(args.debug)
+            except ImportError:
+                if args.command != "check":  # `check` reports a missing TensorFlow as red
+                    raise
+            code = args.func(args)
         return int(code or 0)
     except Keras2pbError as exc:
         if args.debug:
