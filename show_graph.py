@@ -2,7 +2,9 @@
 
 # from show_graph import show_graph, show_graphs
 # show_graph("models/mnist_cnn.pb")                  # one graph
-# show_graphs(model, "models/mnist_cnn.pb")          # training graph vs frozen graph, diffed
+# show_graphs(model, "models/mnist_cnn.pb")          # training step -> inference trace -> frozen
+# show_graphs(train_gd, infer_gd, frozen_gd)         # the same three stages, as graphs
+# show_graphs(train_gd, frozen_gd)                   # any two graphs, diffed
 # show_graphs(model, "models/mnist_cnn.pb", backend="tensorboard")   # the real TensorBoard
 #
 # The default backend is a self-contained page in a sandboxed <iframe srcdoc>: it works offline,
@@ -17,6 +19,7 @@ from keras2pb.errors import Keras2pbError
 from keras2pb.viewer import (
     DEFAULT_HEIGHT,
     NodeDiff,
+    StageDiff,
     graph_def_of,
     iframe_html,
     side_by_side_page,
@@ -30,10 +33,12 @@ class GraphView:
     """A notebook display object: renders as HTML (``_repr_html_``) in Jupyter.
 
     ``page`` is the full standalone page (or None for TensorBoard), ``html`` what the notebook
-    shows, ``diff`` the NodeDiff of a side-by-side view (else None).
+    shows, ``diff`` the NodeDiff (two graphs) or StageDiff (three stages) of a side-by-side
+    view (else None).
     """
 
-    def __init__(self, html: str, page: str | None = None, diff: NodeDiff | None = None,
+    def __init__(self, html: str, page: str | None = None,
+                 diff: NodeDiff | StageDiff | None = None,
                  servers: list | None = None) -> None:
         self.html = html
         self.page = page
@@ -82,24 +87,58 @@ def show_graph(graph: Any, title: str = "graph", *, height: int = DEFAULT_HEIGHT
     return GraphView(iframe_html(page, height, title), page)
 
 
-def show_graphs(left: Any, right: Any, titles: tuple[str, str] = ("training graph",
-                                                                   "frozen graph"),
-                *, height: int = DEFAULT_HEIGHT, backend: str = "html") -> GraphView:
-    """Show two graphs side by side in one output, with what the right one dropped marked.
+STAGE_TITLES = ("training step", "inference trace", "frozen graph")
 
-    In: the left and right graphs (anything :func:`show_graph` takes; a Keras model gives its
-    training graph), their titles, the height and the backend. Out: a GraphView whose
-    ``diff`` says which nodes of which op types were removed, kept and added (html backend).
-    Raises Keras2pbError for a bad file or object, or an unknown backend.
+
+def stage_graphs(*graphs: Any) -> list:
+    """Return the GraphDefs ``show_graphs`` compares: two graphs, or the three stages.
+
+    A Keras model followed by one graph (its ``.pb``) gives three: the model's training step,
+    its inference trace (``keras2pb.inference_graph``) and that graph. Three graphs are
+    taken as training step, inference trace, frozen graph. Raises Keras2pbError otherwise.
+    """
+    from keras2pb.viewer.source import is_keras_model
+
+    if len(graphs) == 2 and is_keras_model(graphs[0]):
+        from keras2pb.freezing import inference_graph
+
+        model = graphs[0]
+        return [graph_def_of(model), inference_graph(model), graph_def_of(graphs[1])]
+    if len(graphs) not in (2, 3):
+        raise Keras2pbError(f"show_graphs takes two graphs or three stages, got {len(graphs)}")
+    return [graph_def_of(g) for g in graphs]
+
+
+def show_graphs(*graphs: Any, titles: tuple[str, ...] | list[str] | None = None,
+                height: int = DEFAULT_HEIGHT, backend: str = "html") -> GraphView:
+    """Show graphs side by side in one output, with what happened to each node marked.
+
+    In: ``show_graphs(model, "model.pb")`` (the three stages: the model's training step, its
+    inference trace, the frozen graph), ``show_graphs(training, inference, frozen)``, or any
+    two graphs ``show_graphs(left, right)`` (anything :func:`show_graph` takes; a Keras
+    model gives its training step); the titles (one per graph, three for three stages), the
+    height and the backend. Two panes are drawn: the training step (left) and the frozen graph
+    (right); the trace's part shows in the marks and the header. Out: a GraphView whose
+    ``diff`` is a StageDiff (three stages) or NodeDiff (two graphs) (html backend).
+    Raises Keras2pbError for a bad file or object, wrong titles, or an unknown backend.
     """
     _check_backend(backend)
-    if len(titles) != 2:
-        raise Keras2pbError(f"show_graphs needs two titles, got {len(titles)}")
-    lgd, rgd = graph_def_of(left), graph_def_of(right)
+    if len(graphs) == 3 and isinstance(graphs[2], (tuple, list)) and all(
+            isinstance(t, str) for t in graphs[2]):
+        graphs, titles = graphs[:2], graphs[2]  # the old show_graphs(left, right, titles)
+    gds = stage_graphs(*graphs)
+    if titles is None:
+        titles = STAGE_TITLES if len(gds) == 3 else (STAGE_TITLES[0], STAGE_TITLES[2])
+    titles = tuple(titles)
+    if len(titles) != len(gds):
+        raise Keras2pbError(f"show_graphs needs {len(gds)} titles, got {len(titles)}")
     if backend == "tensorboard":
-        return _tensorboard_view([lgd, rgd], list(titles), height)
-    page, diff = side_by_side_page(lgd, rgd, titles)
-    return GraphView(iframe_html(page, height, f"{titles[0]} vs {titles[1]}"), page, diff)
+        return _tensorboard_view(gds, list(titles), height)
+    if len(gds) == 3:
+        page, diff = side_by_side_page(gds[0], gds[2], titles, inference=gds[1])
+    else:
+        page, diff = side_by_side_page(gds[0], gds[1], titles)
+    return GraphView(iframe_html(page, height, " → ".join(titles)), page, diff)
 
 
 def _tensorboard_view(graphs: list, titles: list[str], height: int) -> GraphView:

@@ -31,20 +31,23 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(null)
 
 
+#: Commands that never need TensorFlow (``show`` reads graphs with TensorBoard's protobufs).
+_NO_TENSORFLOW = {"show"}
+
+
 def _import_tensorflow(debug: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if debug else "3")
     if debug:
         import tensorflow  # noqa: F401
         return
-    with _quiet_stderr():
-        import keras  # noqa: F401
-        import tensorflow as tf
+    import keras  # noqa: F401  (main() runs this with fd 2 silenced)
+    import tensorflow as tf
 
-        tf.config.list_physical_devices()
-        tf.get_logger().setLevel("ERROR")
-        import absl.logging
+    tf.config.list_physical_devices()
+    tf.get_logger().setLevel("ERROR")
+    import absl.logging
 
-        absl.logging.set_verbosity(absl.logging.ERROR)
+    absl.logging.set_verbosity(absl.logging.ERROR)
 
 
 def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -238,8 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_export_onnx)
 
     p = sub.add_parser("show", parents=[common],
-                       help="write an offline HTML page showing one or two graphs side by side")
-    p.add_argument("graphs", nargs="+", metavar="GRAPH.pb", help="one or two graphs")
+                       help="write an offline HTML page showing one graph, or two side by side "
+                       "(three: training step, inference trace, frozen graph)")
+    p.add_argument("graphs", nargs="+", metavar="GRAPH.pb",
+                   help="one graph; two (left, right); or three stages (training step, "
+                   "inference trace, frozen graph)")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--titles", nargs="+", help="pane titles")
     p.set_defaults(func=_cmd_show)
@@ -267,12 +273,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in _ISOLATED and not in_child():
             return run_isolated(argv, args.graph)
-        try:
-            _import_tensorflow(args.debug)
-        except ImportError:
-            if args.command != "check":  # `check` reports a missing TensorFlow as a red line
-                raise
-        code = args.func(args)
+        # Without --debug, native stderr (fd 2) stays silent while TensorFlow works: some
+        # builds log C++ lines whatever TF_CPP_MIN_LOG_LEVEL says (TF 2.19/2.20's grappler
+        # prints "Starting new session" when freezing). Our own lines are printed after.
+        with contextlib.nullcontext() if args.debug else _quiet_stderr():
+            try:
+                if args.command not in _NO_TENSORFLOW:
+                    _import_tensorflow(args.debug)
+            except ImportError:
+                if args.command != "check":  # `check` reports a missing TensorFlow as red
+                    raise
+            code = args.func(args)
         return int(code or 0)
     except Keras2pbError as exc:
         if args.debug:

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import one_line
+from .versions import range_text
 
-#: Python, TensorFlow and Keras versions the tutorial is written for.
+#: Python version the tutorial needs (TensorFlow and Keras: keras2pb.versions).
 MIN_PYTHON = (3, 10)
-TF_SERIES = "2.21."
-KERAS_MAJOR = "3."
 _SETUP_HINT = "run: bash scripts/setup.sh (or pip install -r requirements.txt)"
 _GREEN, _RED, _BOLD, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[0m"
 #: A script, stylesheet, image or frame the viewer page would fetch from the network.
@@ -55,17 +54,21 @@ def _check_python(ctx: dict) -> str:
 def _check_tensorflow(ctx: dict) -> str:
     import tensorflow as tf
 
-    if not tf.__version__.startswith(TF_SERIES):
-        raise _Failed(f"TensorFlow {tf.__version__}: the tutorial needs {TF_SERIES}x; "
-                      f"{_SETUP_HINT}")
-    return f"TensorFlow {tf.__version__}"
+    from .versions import verdict
+
+    result = verdict(tf.__version__)
+    if not result.ok:
+        raise _Failed(result.message)
+    return result.message.removeprefix("warning: ")  # a tested older/newer one is still green
 
 
 def _check_keras(ctx: dict) -> str:
     import keras
 
-    if not keras.__version__.startswith(KERAS_MAJOR):
-        raise _Failed(f"Keras {keras.__version__}: the tutorial needs Keras 3; {_SETUP_HINT}")
+    from .versions import FIX, keras_supported
+
+    if not keras_supported(keras.__version__):
+        raise _Failed(f"Keras {keras.__version__}: the tutorial needs Keras 3; {FIX}")
     return f"Keras {keras.__version__} (backend {keras.backend.backend()})"
 
 
@@ -206,7 +209,7 @@ def _check_runtimes(ctx: dict) -> str:
 #: The checks, in the order they are shown: (name, function).
 CHECKS: list[tuple[str, Callable[[dict], str]]] = [
     ("Python", _check_python),
-    ("TensorFlow 2.21", _check_tensorflow),
+    (f"TensorFlow {range_text()}", _check_tensorflow),
     ("Keras 3", _check_keras),
     ("TensorBoard", _check_tensorboard),
     ("Jupyter", _check_jupyter),

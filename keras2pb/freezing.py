@@ -76,13 +76,28 @@ def _check_size(model: keras.Model) -> None:
             "(model.export(path))")
 
 
-def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
-    """Freeze ``model`` in memory: trace ``model(x, training=False)``, fold variables to consts.
+@dataclass
+class Serving:
+    """The traced inference function of a model: ``model(x, training=False)``, named inputs.
+
+    ``concrete`` is the concrete function (variables still captured, not yet frozen);
+    ``inputs`` the sidecar entries of its inputs; ``out_keras`` the Keras output names;
+    ``traced`` the names of the output tensors as traced (``probs:0``).
+    """
+
+    concrete: Any
+    inputs: list[dict[str, Any]]
+    out_keras: list[str]
+    traced: list[str]
+
+
+def serving_function(model: keras.Model, batch_size: int | None = None) -> Serving:
+    """Trace ``model(x, training=False)`` into a ``tf.function`` with a named input_signature.
 
     Inputs are placeholders named after the Keras inputs (``image:0``); each output gets an
     ``Identity`` node named after the Keras output layer (``probs:0``). ``batch_size`` fixes
-    the batch dimension (default: dynamic). Raises Keras2pbError if the model is too large
-    for one GraphDef or if training ops survive the conversion.
+    the batch dimension (default: dynamic). Raises Keras2pbError for a model that is not a
+    Keras model, has no defined inputs, is too large for one GraphDef, or cannot be traced.
     """
     if not isinstance(model, keras.Model):
         raise Keras2pbError(f"expected a Keras model, got {type(model).__name__}")
@@ -115,7 +130,35 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
 
     try:
         concrete = serve.get_concrete_function()
-        frozen_fn = convert_variables_to_constants_v2(concrete)
+    except Exception as exc:
+        raise Keras2pbError(f"could not trace model {model.name!r} for freezing: "
+                            f"{type(exc).__name__}: {one_line(exc)}") from exc
+    return Serving(concrete, inputs, out_keras, traced)
+
+
+def inference_graph(model: keras.Model, batch_size: int | None = None) -> GraphDef:
+    """Return the GraphDef of ``model(x, training=False)`` traced, before freezing.
+
+    The same trace ``freeze`` converts: variables are still captured handles
+    (``Placeholder`` of dtype resource) read by ``ReadVariableOp``; the training step's
+    gradients, optimizer, loss and dropout randomness are already gone. With output shapes.
+    Raises Keras2pbError as :func:`serving_function` does.
+    """
+    return serving_function(model, batch_size).concrete.graph.as_graph_def(add_shapes=True)
+
+
+def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
+    """Freeze ``model`` in memory: trace ``model(x, training=False)``, fold variables to consts.
+
+    Inputs are placeholders named after the Keras inputs (``image:0``); each output gets an
+    ``Identity`` node named after the Keras output layer (``probs:0``). ``batch_size`` fixes
+    the batch dimension (default: dynamic). Raises Keras2pbError if the model is too large
+    for one GraphDef or if training ops survive the conversion.
+    """
+    serving = serving_function(model, batch_size)
+    inputs, out_keras, traced = serving.inputs, serving.out_keras, serving.traced
+    try:
+        frozen_fn = convert_variables_to_constants_v2(serving.concrete)
     except Keras2pbError:
         raise
     except Exception as exc:

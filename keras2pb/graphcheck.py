@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-
-from tensorflow.core.framework.graph_pb2 import GraphDef
-from tensorflow.core.framework.node_def_pb2 import NodeDef
-from tensorflow.python.framework import op_def_registry
+from typing import TYPE_CHECKING
 
 from .errors import Keras2pbError
+from .optypes import training_reason
 
-_VARIABLE_OPS = {
-    "VarHandleOp", "VariableV2", "Variable", "ReadVariableOp", "AssignVariableOp",
-    "AssignAddVariableOp", "AssignSubVariableOp", "Assign", "AssignAdd", "AssignSub",
-    "VarIsInitializedOp", "DestroyResourceOp", "IsVariableInitialized",
-}
-_OPTIMIZER_PREFIXES = ("ResourceApply", "ResourceSparseApply", "Apply", "SparseApply")
-_RANDOM_PREFIXES = ("Random", "StatelessRandom", "StatefulRandom", "StatelessTruncated",
-                    "TruncatedNormal", "Multinomial", "ParameterizedTruncatedNormal")
-_GRADIENT_OPS = {"BroadcastGradientArgs", "Conv2DBackpropFilter",
-                 "SparseSoftmaxCrossEntropyWithLogits",
-                 "SoftmaxCrossEntropyWithLogits"}
+if TYPE_CHECKING:  # TensorFlow is imported only where an op registry is needed
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
 
 #: Ops that read or write files, reach the network or run Python: refused on load by default.
 _UNSAFE_OPS = {
@@ -47,20 +37,14 @@ def all_nodes(gd: GraphDef) -> Iterator[NodeDef]:
 
 
 def is_training_op(node: NodeDef) -> str | None:
-    """Return why ``node`` has no place in a frozen inference graph, or None if it is fine."""
-    op = node.op
-    if op in _VARIABLE_OPS:
-        return "variable"
-    if op == "Placeholder" and "dtype" in node.attr and node.attr["dtype"].type == 20:
-        # DT_RESOURCE: a variable handle fed from outside
-        return "resource"
-    if op.startswith(_OPTIMIZER_PREFIXES):
-        return "optimizer"
-    if op in _GRADIENT_OPS or op.endswith("Grad") or "gradient_tape/" in node.name:
-        return "gradient"
-    if op.startswith(_RANDOM_PREFIXES):
-        return "random"
-    return None
+    """Return why ``node`` has no place in a frozen inference graph, or None if it is fine.
+
+    The reasons ("variable", "resource", "optimizer", "gradient", "random") come from the one
+    op taxonomy, ``keras2pb.optypes.training_reason``.
+    """
+    resource = (node.op == "Placeholder" and "dtype" in node.attr
+                and node.attr["dtype"].type == 20)  # DT_RESOURCE: a variable handle
+    return training_reason(node.name, node.op, resource)
 
 
 def training_ops(gd: GraphDef) -> list[tuple[str, str, str]]:
@@ -95,6 +79,8 @@ def unsafe_ops(gd: GraphDef) -> list[tuple[str, str]]:
 
 def unknown_ops(gd: GraphDef) -> list[tuple[str, str]]:
     """Return ``(node name, op)`` for ops this TensorFlow does not know (and are not functions)."""
+    from tensorflow.python.framework import op_def_registry
+
     functions = {f.signature.name for f in gd.library.function}
     return [(n.name, n.op) for n in all_nodes(gd)
             if n.op not in functions and op_def_registry.get(n.op) is None]

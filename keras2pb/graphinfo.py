@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
@@ -13,6 +13,9 @@ from .graphcheck import all_nodes, training_ops, unknown_ops, unsafe_ops
 from .graphio import as_graph_def
 from .loading import TensorInfo, graph_io
 from .sidecar import read_sidecar
+
+if TYPE_CHECKING:
+    from .viewer.diff import StageDiff
 
 
 def op_histogram(gd: GraphDef) -> dict[str, int]:
@@ -121,14 +124,37 @@ def _sorted(d: dict[str, int]) -> dict[str, int]:
     return dict(sorted(((k, v) for k, v in d.items() if v > 0), key=lambda kv: (-kv[1], kv[0])))
 
 
-def compare(left: Any, right: Any) -> GraphDiff:
+def compare(left: Any, right: Any, inference: Any = None) -> GraphDiff | StageDiff:
     """Compare two graphs by op type (usually: training graph left, frozen graph right).
 
     Accepts anything ``inspect`` accepts. Node names differ between a training step and a
-    frozen graph, so the comparison is by op type and count.
+    frozen graph, so the comparison is by op type and count. With ``inference`` (the traced
+    ``model(x, training=False)`` before freezing, see ``keras2pb.inference_graph``) it returns
+    the three-stage node-level comparison instead: ``compare_stages(left, inference, right)``.
     """
+    if inference is not None:
+        return compare_stages(left, inference, right)
     lh, rh = op_histogram(as_graph_def(left)), op_histogram(as_graph_def(right))
     removed = _sorted({op: n - rh.get(op, 0) for op, n in lh.items()})
     kept = _sorted({op: min(n, lh[op]) for op, n in rh.items() if op in lh})
     added = _sorted({op: n - lh.get(op, 0) for op, n in rh.items()})
     return GraphDiff(lh, rh, removed, kept, added)
+
+
+def compare_stages(training: Any, inference: Any, frozen: Any,
+                   titles: tuple[str, str, str] = ("training step", "inference trace",
+                                                   "frozen graph")) -> StageDiff:
+    """Compare the three stages of freezing node by node: what vanished, changed, stayed.
+
+    In: the training step (``keras2pb.training_graph(model)``), the inference trace
+    (``keras2pb.inference_graph(model)``) and the frozen graph (a ``.pb`` path or GraphDef;
+    anything ``inspect`` accepts), and the stages' names. Out: a StageDiff; its
+    ``summary()`` reads "training step 459 nodes → inference trace 48 nodes → frozen graph 48
+    nodes; removed at tracing 412: optimizer …; changed at freezing 16: …". Nodes are matched
+    by name. Raises Keras2pbError for unreadable files.
+    """
+    from .viewer.clean import names_graph
+    from .viewer.diff import diff_stages
+
+    graphs = [names_graph(as_graph_def(g)) for g in (training, inference, frozen)]
+    return diff_stages(*graphs, titles=titles)

@@ -13,6 +13,9 @@ import keras
 
 from .errors import Keras2pbError, one_line
 from .graphio import check_input_path
+from .versions import require_supported
+
+require_supported(keras_too=True)  # Keras 2 or an old TensorFlow fails here, with the fix
 
 KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
 

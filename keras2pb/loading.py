@@ -16,6 +16,9 @@ from .errors import Keras2pbError, one_line
 from .graphcheck import validate_graph
 from .graphio import read_graph_def
 from .sidecar import read_sidecar
+from .versions import require_supported
+
+require_supported()  # an old TensorFlow fails here, naming the minimum version
 
 #: The name scope the classic tutorial imported graphs under: fetch "import/probs:0".
 IMPORT_PREFIX = "import"

@@ -5,6 +5,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from .versions import require_supported
+
+require_supported(keras_too=True)  # Keras 2 or an old TensorFlow fails here, with the fix
+
 
 def mnist_cnn(name: str = "mnist_cnn") -> keras.Model:
     """The tutorial's CNN: conv-pool-conv-pool-flatten-dense-dropout-dense-softmax.

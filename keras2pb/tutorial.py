@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,12 @@ TWO_IO_NAME = "two_io.pb"
 SEED = 42
 #: The numbered notebooks, e.g. ``01_train_and_save_h5.ipynb``.
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+#: The Jupyter kernel the notebooks run in (JupyterLab, Jupyter Notebook, the headless runner).
+KERNEL_NAME = "python3"
+#: What ``scripts/setup.sh`` puts in that kernel's environment, from the kernel's start:
+#: TensorFlow's C++ logging then keeps errors only (with the ``tensorflow-cpu`` wheel it prints
+#: nothing at all), so no start-up log line lands in a cell's output.
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -213,6 +220,73 @@ def ensure_two_io_pb(path: str | os.PathLike | None = None, *, verbose: bool = T
     return path
 
 
+def source_excerpt(obj: Any, first: str, last: str) -> str:
+    """Part of the source code of ``obj`` (a function, class or module), dedented.
+
+    From the first line containing ``first`` through the next line containing ``last``, so a
+    notebook can show the real code of a step (e.g. the train step inside
+    ``keras2pb.training_graph``) instead of a copy. Raises Keras2pbError when either marker
+    is missing.
+    """
+    import inspect
+    import textwrap
+
+    lines = inspect.getsource(obj).splitlines()
+    start = next((i for i, line in enumerate(lines) if first in line), None)
+    if start is None:
+        raise Keras2pbError(f"{first!r} not found in the source of {obj!r}")
+    stop = next((i for i in range(start, len(lines)) if last in lines[i]), None)
+    if stop is None:
+        raise Keras2pbError(f"{last!r} not found after {first!r} in the source of {obj!r}")
+    return textwrap.dedent("\n".join(lines[start:stop + 1]))
+
+
+# --- what a learner should not see in an output ---
+
+#: A line of TensorFlow's C++ logging: it names its C++ source file and line (``port.cc:113]``,
+#: ``cuda_executor.cc:1228]``), or is absl's note about logging before its set-up.
+TF_LOG_LINE = re.compile(r"^.*(?:\b[\w/.-]+\.(?:cc|h|cpp):\d+\]|"
+                         r"All log messages before absl::InitializeLog\(\)).*$", re.MULTILINE)
+#: More backspaces than this in one output is an animated progress bar kept frame by frame.
+MAX_BACKSPACES = 100
+
+
+def noise_in_text(text: str) -> list[str]:
+    """What a learner should not see in one output's text: TensorFlow C++ log lines (each,
+    shortened) and a run of more than MAX_BACKSPACES backspace characters. [] when clean."""
+    found = [f"TensorFlow log line: {m.group(0).strip()[:120]}"
+             for m in TF_LOG_LINE.finditer(text)]
+    backspaces = text.count("\b")
+    if backspaces > MAX_BACKSPACES:
+        found.append(f"{backspaces} backspace characters (an animated progress bar)")
+    return found
+
+
+def output_noise(nb: Any) -> list[str]:
+    """Noise (see :func:`noise_in_text`) in the outputs of an executed notebook, one line per
+    finding, naming the cell (counted from 1, markdown included)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            texts = [out.get("text", "")] + [
+                v if isinstance(v, str) else "".join(v)
+                for k, v in out.get("data", {}).items() if k.startswith("text/plain")]
+            found += [f"cell {i + 1}: {f}" for t in texts for f in noise_in_text(t)]
+    return found
+
+
+def html_noise(page: str) -> list[str]:
+    """Noise (see :func:`noise_in_text`) in the text outputs of an exported notebook page
+    (nbconvert's ``<pre>`` blocks), one line per finding."""
+    import html as html_lib
+
+    found = []
+    for k, block in enumerate(re.findall(r"<pre\b[^>]*>(.*?)</pre>", page, re.DOTALL)):
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", block))
+        found += [f"text block {k + 1}: {f}" for f in noise_in_text(text)]
+    return found
+
+
 # --- running the notebooks headless (scripts/run_notebooks.py, the tests, the benchmark) ---
 
 class NotebookFailed(Keras2pbError):
@@ -242,7 +316,36 @@ def notebook_paths(folder: str | os.PathLike | None = None) -> list[Path]:
     return sorted(folder.glob(NOTEBOOK_GLOB))
 
 
-def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: str = "python3",
+def kernel_env_missing(kernel_name: str = KERNEL_NAME) -> dict[str, str]:
+    """The entries of KERNEL_ENV that the installed kernel ``kernel_name`` does not set.
+
+    Empty when ``scripts/setup.sh`` installed the kernel. Raises Keras2pbError when there is
+    no such kernel.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        raise Keras2pbError(f"no Jupyter kernel named {kernel_name!r}: run scripts/setup.sh"
+                            ) from None
+    return {k: v for k, v in KERNEL_ENV.items() if (spec.env or {}).get(k) != v}
+
+
+def _encryption() -> dict[str, str]:
+    """``transport_encryption="auto"`` where jupyter_client has it (8.10+): an encrypted
+    channel to the kernel, and no "running over TCP without encryption" warning."""
+    import inspect
+
+    from jupyter_client.manager import KernelManager
+
+    start = getattr(KernelManager, "_async_pre_start_kernel", None)
+    if start is not None and "transport_encryption" in inspect.signature(start).parameters:
+        return {"transport_encryption": "auto"}
+    return {}
+
+
+def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: str = KERNEL_NAME,
                  cwd: str | os.PathLike | None = None,
                  env: dict[str, str] | None = None) -> Any:
     """Execute a notebook top to bottom in a fresh Jupyter kernel; return the executed notebook.
@@ -273,7 +376,7 @@ def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: st
                      resources={"metadata": {"path": str(Path(cwd or path.parent).resolve())}})
     kernel_env = {**os.environ, **(env or {})}
     try:
-        client.execute(env=kernel_env)
+        client.execute(env=kernel_env, **_encryption())
     except CellExecutionError as exc:
         cell = nb.cells[client.current] if client.current is not None else None
         src = f" `{one_line(cell.source, 80)}`" if cell is not None else ""
@@ -287,11 +390,52 @@ def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: st
     return nb
 
 
+#: An iframe (or a link) pointing at a server of the live kernel, e.g. a TensorBoard on 127.0.0.1.
+_LIVE_FRAME = re.compile(r"<iframe\b[^>]*\bsrc=[\"']?https?://(?:127\.0\.0\.1|localhost)[:/]"
+                         r"[^>]*>.*?</iframe>", re.IGNORECASE | re.DOTALL)
+_LIVE_LINK = re.compile(r"<a\b[^>]*\bhref=[\"']?https?://(?:127\.0\.0\.1|localhost)[:/]"
+                        r"[^>]*>.*?</a>", re.IGNORECASE | re.DOTALL)
+#: What an exported page shows instead of such a frame.
+LIVE_FRAME_NOTE = (
+    '<div class="k2pb-live-only" style="box-sizing:border-box;height:120px;padding:12px;'
+    'border:1px dashed #a23b00;font:13px sans-serif;color:#a23b00">This exported copy cannot '
+    "show this view: it was served live by the notebook's kernel on 127.0.0.1. Run the notebook "
+    "to see it; the offline graph viewer above shows the same graphs.</div>")
+
+
+def without_live_frames(nb: Any) -> tuple[Any, int]:
+    """A copy of an executed notebook whose HTML outputs no longer point at the live kernel.
+
+    Each ``<iframe>`` loading from 127.0.0.1 / localhost (e.g. the TensorBoard view of
+    notebook 04) becomes LIVE_FRAME_NOTE, and links to such servers lose their anchor. Returns
+    ``(copy, number of frames replaced)``; the notebook passed in is not changed.
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    replaced = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = data.get("text/html")
+            if not text:
+                continue
+            joined = "".join(text) if isinstance(text, list) else text
+            joined, n = _LIVE_FRAME.subn(LIVE_FRAME_NOTE, joined)
+            if n:
+                joined = _LIVE_LINK.sub("", joined)
+                data["text/html"] = joined
+                replaced += n
+    return nb, replaced
+
+
 def export_html(nb: Any, path: str | os.PathLike) -> Path:
     """Write an executed notebook as a standalone HTML page (atomically); return the path.
 
     The page loads nothing from the web (``templates/offline_html.j2`` drops nbconvert's CDN
     scripts for require.js, MathJax and mermaid); images and the graph viewer are inline.
+    Frames served by the live kernel (TensorBoard) become a short note
+    (:func:`without_live_frames`): they would be empty once the kernel is gone.
 
     Creates the folder. Raises Keras2pbError when it cannot be written.
     """
@@ -308,7 +452,7 @@ def export_html(nb: Any, path: str | os.PathLike) -> Path:
     templates = Path(__file__).resolve().parent / "templates"
     exporter = HTMLExporter(extra_template_paths=[str(templates)],
                             template_file="offline_html.j2")
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(without_live_frames(nb)[0])
     return atomic_write_text(path, body)
 
 
@@ -349,6 +493,8 @@ def run_notebooks(paths: list[Path], *, quick: bool | None = None,
             run.html = export_html(nb, Path(html_dir) / f"{path.stem}.html")
         if log:
             log(f"  {run.seconds:6.1f} s" + (f" -> {run.html}" if run.html else ""))
+            for finding in output_noise(nb)[:10]:
+                log(f"  warning: {path.name}: {finding}")
         runs.append(run)
     return runs
 

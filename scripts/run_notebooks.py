@@ -4,9 +4,11 @@
     python scripts/run_notebooks.py --quick      # KERAS2PB_QUICK=1: 1 epoch on 1,000 digits
     python scripts/run_notebooks.py notebooks/02_freeze_to_pb.ipynb
 
-Each notebook runs in a fresh python3 kernel (this Python's) with notebooks/ as the working
-folder; the notebook files are not modified. Stops at the first failing cell, naming the
-notebook and the cell. HTML copies go to build/notebooks/.
+Each notebook runs in a fresh kernel of the "python3" kernelspec that scripts/setup.sh
+installs (this venv's Python, with TF_CPP_MIN_LOG_LEVEL=2 from its start: no TensorFlow log
+lines in the outputs), with notebooks/ as the working folder; the notebook files are not
+modified. Stops at the first failing cell, naming the notebook and the cell. HTML copies go
+to build/notebooks/.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     try:
         quick = args.quick or tutorial.is_quick()
+        missing = tutorial.kernel_env_missing()
+        if missing:
+            print(f"note: the {tutorial.KERNEL_NAME!r} kernel does not set "
+                  + ", ".join(f"{k}={v}" for k, v in missing.items())
+                  + ": TensorFlow's log lines may land in the outputs; run scripts/setup.sh",
+                  file=sys.stderr)
         notebooks = args.notebooks or tutorial.notebook_paths(ROOT / "notebooks")
         if not notebooks:
             print(f"error: no notebooks matching {tutorial.NOTEBOOK_GLOB} in notebooks/",

@@ -13,5 +13,9 @@ fi
 echo "== installing $req (TensorFlow is ~600 MB on a first install)"
 .venv/bin/python -m pip install --quiet -r "$req"
 .venv/bin/python -m pip install --quiet --no-deps -e .
-.venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+# The notebooks' kernel: TF_CPP_MIN_LOG_LEVEL=2 from the kernel's start (in JupyterLab, Jupyter
+# Notebook and scripts/run_notebooks.py alike), so TensorFlow's C++ start-up log lines never reach
+# a cell's output. (Set in a cell, it would come after TensorFlow may already have logged.)
+.venv/bin/python -m ipykernel install --sys-prefix --name python3 \
+  --display-name "Python 3 (keras2pb)" --env TF_CPP_MIN_LOG_LEVEL 2 >/dev/null
 echo "== .venv ready: $(.venv/bin/python -c 'import tensorflow as tf, keras; print("tensorflow", tf.__version__, "keras", keras.__version__)' 2>/dev/null)"

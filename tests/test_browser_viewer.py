@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,11 @@ def _check_side_by_side(frame, pairs_prepared, requests, dialogs):
         assert pane["boxes"] > 0 and pane["edges"] > 0, stats
     assert stats[0]["removed"] > 0, "the left pane marks what the frozen graph dropped"
     assert frame.locator(".k2-legend-item").count() > 0
-    assert frame.locator("#k2-summary").inner_text().startswith("removed ")
+    assert frame.locator("#k2-summary").inner_text().startswith("training graph ")
     # The browser draws exactly the boxes collapse.visible_graph computes for the first view.
     for k, pg in enumerate(pairs_prepared):
-        expected = visible_graph(pg.hier, pg.graph, pg.expanded)
+        first = set(frame.evaluate(f"() => __k2pb.panes[{k}].d.expanded"))
+        expected = visible_graph(pg.hier, pg.graph, first)
         assert frame.evaluate(f"() => __k2pb.panes[{k}].nBoxes") == len(expected.boxes)
         assert stats[k]["boxes"] == len(expected.boxes)
     assert frame.evaluate("() => __k2pb.errors") == []
@@ -175,5 +177,217 @@ def test_hostile_names_render_as_text(browser, tmp_path):  # noqa: F811
         texts.append(frame.evaluate("() => document.getElementById('k2-tip').textContent"))
     assert any(HOSTILE in t for t in texts)
     assert any("<b onmouseover=alert(3)>bold</b>" in t for t in texts)
+    # the details panel and the SVG export show the names as text too
+    details = []
+    for k in range(frame.locator('.k2-pane[data-pane="0"] .k2-op').count()):
+        frame.locator('.k2-pane[data-pane="0"] .k2-op').nth(k).dispatch_event("click")
+        details.append(frame.locator('.k2-pane[data-pane="0"] .k2-details').inner_text())
+    assert any(HOSTILE in t for t in details)
+    assert frame.evaluate("() => document.querySelectorAll('img, iframe, "
+                          "script:not([nonce]):not(#k2-data), b:not(.k2-dname):not(#k2-tip b)')"
+                          ".length") == 0
+    svg = ET.fromstring(frame.evaluate("() => __k2pb.panes[0].svgText()"))
+    tags = {el.tag.rpartition("}")[2] for el in svg.iter()}
+    assert tags <= {"svg", "title", "style", "defs", "marker", "path", "g", "rect", "text"}, tags
+    assert svg.find("{http://www.w3.org/2000/svg}title").text == HOSTILE
+    assert any(HOSTILE_OP[:20] in (t.text or "") for t in svg.iter())
+    assert page.evaluate("() => window.__pwned") is None and dialogs == []
+    assert outside_requests(requests) == []
+    page.close()
+
+
+# ---- the comparison view (issue 12): story, linked panes, scrolling, export -------------------
+
+STAGES = ("training step", "inference trace", "frozen graph")
+
+
+@pytest.fixture(scope="module")
+def stages_page(mnist_pair, tmp_path_factory):  # noqa: F811
+    """The MNIST CNN's three stages as one page, inside a notebook-like host page whose
+    content is taller than the window (so the host can scroll); returns (path, diff)."""
+    page_html, diff = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"],
+                                        STAGES, inference=mnist_pair["infer_gd"])
+    host = tmp_path_factory.mktemp("stages") / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body style='margin:0'><h1>cell output</h1>"
+                    + iframe_html(page_html, 640) + "<div style='height:3000px'>more cells</div>"
+                    "</body></html>", encoding="utf-8")
+    return host, diff
+
+
+def _open_stages(browser, stages_page):  # noqa: F811
+    page, requests, dialogs = open_page(browser, stages_page[0], width=1280, height=800)
+    return page, wait_ready(page), requests, dialogs
+
+
+BOX_IN_VIEW = """sel => {
+  const out = [];
+  document.querySelectorAll(sel).forEach(el => {
+    const c = el.closest('.k2-canvas').getBoundingClientRect(), r = el.getBoundingClientRect();
+    if (r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1
+        && r.bottom <= c.bottom + 1) out.push(el.getAttribute('data-id'));
+  });
+  return out;
+}"""
+
+
+def test_first_view_tells_the_story(browser, stages_page):  # noqa: F811
+    page, frame, requests, dialogs = _open_stages(browser, stages_page)
+    diff = stages_page[1]
+    assert frame.locator("#k2-summary").inner_text() == diff.summary()
+    # optimizer, gradients, loss and dropout are coloured boxes in view without opening anything
+    left = '.k2-pane[data-pane="0"] '
+    for fate in ("optimizer", "gradient", "loss"):
+        assert frame.evaluate(BOX_IN_VIEW, left + f".k2-box.k2-f-{fate}"), fate
+    dropout = frame.evaluate("""() => Array.from(document.querySelectorAll(
+        '.k2-pane[data-pane="0"] .k2-seg[data-fate="random"]')).length""")
+    assert dropout > 0, "the model's box shows its dropout share in its stacked bar"
+    mixed = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-stack'))
+        .map(st => new Set(Array.from(st.querySelectorAll('.k2-seg'))
+                            .map(s => s.dataset.fate)).size)""")
+    assert mixed and max(mixed) >= 2
+    # every fate has its own colour, in the legend and on the boxes
+    legend = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-legend-item'))
+        .map(i => [i.dataset.fate, getComputedStyle(i.querySelector('.k2-swatch'))
+                                   .backgroundColor])""")
+    fates = {f for f, _ in legend}
+    assert {"optimizer", "gradient", "loss", "random", "kept", "changed", "added"} <= fates
+    assert len({c for _, c in legend}) == len(legend)
+    # the node-count bar: one row per stage, with the computed counts, lengths in proportion
+    rows = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-barrow')).map(r =>
+        [r.querySelector('.k2-barlabel').textContent, r.querySelector('.k2-barcount').textContent,
+         r.querySelector('.k2-bar').getBoundingClientRect().width])""")
+    assert [r[0] for r in rows] == list(STAGES)
+    assert [r[1] for r in rows] == [f"{n:,} nodes" for n in diff.counts]
+    assert rows[2][2] / rows[0][2] == pytest.approx(diff.counts[2] / diff.counts[0], abs=0.02)
+    green = frame.evaluate("""() => Array.from(document.querySelectorAll(
+        '.k2-barrow')[2].querySelectorAll('.k2-barseg[data-fate="changed"]')).length""")
+    assert green == 1, "the frozen graph's bar shows what freezing changed"
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == [] and dialogs == []
+    page.close()
+
+
+def _scope_box(frame, pane: int, name: str) -> str:
+    """The data-id of the closed scope box named ``name`` in ``pane``."""
+    sid = frame.evaluate(f"""() => {{
+      const p = __k2pb.panes[{pane}], k = p.scopeIndex().get({name!r});
+      return k === undefined ? null : 's' + k;
+    }}""")
+    assert sid is not None, name
+    return sid
+
+
+def test_linked_panes_scale_highlight_and_open_together(browser, stages_page):  # noqa: F811
+    page, frame, requests, _ = _open_stages(browser, stages_page)
+    scales = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    assert scales[0] == scales[1], "one scale for both panes"
+    model = frame.evaluate("() => __k2pb.panes[1].sc.path[__k2pb.panes[1].sc.p.findIndex("
+                           "(p, k) => k > 0 && p === 0)]")
+    left_id, right_id = _scope_box(frame, 0, model), _scope_box(frame, 1, model)
+    # hovering the model's box in the frozen pane marks its counterpart in the training pane
+    frame.locator(f'.k2-pane[data-pane="1"] .k2-box[data-id="{right_id}"]') \
+        .dispatch_event("mouseenter")
+    twins = frame.evaluate("() => Array.from(document.querySelectorAll("
+                           "'.k2-pane[data-pane=\"0\"] .k2-twin')).map(e => e.dataset.id)")
+    assert left_id in twins
+    frame.locator(f'.k2-pane[data-pane="1"] .k2-box[data-id="{right_id}"]') \
+        .dispatch_event("mouseleave")
+    assert frame.locator(".k2-twin").count() == 0
+    # opening the model's box in the training pane opens it in the frozen pane too
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{left_id}"]').dispatch_event("click")
+    for pane, sid in ((0, left_id), (1, right_id)):
+        assert frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-cluster[data-id="{sid}"]') \
+            .count() == 1, pane
+    # an op's counterpart: open the first Conv2D's layer (in both panes), hover the op
+    layer = frame.evaluate("""() => {
+      const p = __k2pb.panes[0], i = p.n.op.findIndex(o => p.d.ops[o] === 'Conv2D');
+      return p.sc.path[p.n.p[i]];
+    }""")
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{_scope_box(frame, 0, layer)}"]') \
+        .dispatch_event("click")
+    conv = frame.evaluate("""() => {
+      const p = __k2pb.panes[0];
+      for (const el of document.querySelectorAll('.k2-pane[data-pane="0"] .k2-op')) {
+        const i = +el.dataset.id.slice(1);
+        if (p.d.ops[p.n.op[i]] === 'Conv2D') return [el.dataset.id, p.n.tw[i]];
+      }
+      return null;
+    }""")
+    assert conv is not None and conv[1] >= 0
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{conv[0]}"]') \
+        .dispatch_event("mouseenter")
+    assert frame.evaluate("() => __k2pb.twins") == [f"n{conv[1]}"]
+    # clicking it opens its details: op, attributes, inputs, consumers, constants' shape/dtype
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{conv[0]}"]').dispatch_event("click")
+    details = frame.locator('.k2-pane[data-pane="0"] .k2-details')
+    assert details.is_visible()
+    text = details.inner_text()
+    for part in ("Conv2D", "attr strides", "inputs (", "consumers (", "float32 (3, 3, 1, 32)",
+                 "other pane"):
+        assert part in text, (part, text)
+    # search in both panes at once
+    frame.locator(".k2-search-both").fill("BiasAdd")
+    frame.wait_for_selector('.k2-pane[data-pane="1"] .k2-match', timeout=10_000)
+    assert frame.locator('.k2-pane[data-pane="0"] .k2-match').count() > 0
+    # the closing title closes both panes' frames again
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-cluster[data-id="{left_id}"] text') \
+        .dispatch_event("click")
+    assert frame.locator(".k2-cluster").count() == 0
+    assert frame.evaluate("() => __k2pb.errors") == [] and outside_requests(requests) == []
+    page.close()
+
+
+def test_the_wheel_scrolls_the_page_and_zooms_only_when_asked(browser, stages_page):  # noqa: F811
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    assert "Ctrl/\u2318 + wheel zooms" in frame.locator("#k2-hint").inner_text()
+    canvas = page.locator("iframe").bounding_box()
+    x, y = canvas["x"] + canvas["width"] * 0.25, canvas["y"] + canvas["height"] * 0.8
+    k0 = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, 300)
+    page.wait_for_function("() => window.scrollY > 0", timeout=5_000)
+    assert frame.evaluate("() => __k2pb.panes.map(p => p.view.k)") == k0, "no zoom"
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(100)
+    # Ctrl + wheel zooms both (linked) panes and leaves the page where it is
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(200)
+    k1 = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    assert k1[0] > k0[0] and k1[0] == pytest.approx(k1[1])
+    assert page.evaluate("() => window.scrollY") == 0
+    # after a click on the graph the plain wheel zooms, until the pointer leaves the pane
+    page.mouse.click(x, y)
+    page.mouse.wheel(0, 200)
+    page.wait_for_timeout(200)
+    assert frame.evaluate("() => __k2pb.panes[0].view.k") < k1[0]
+    assert page.evaluate("() => window.scrollY") == 0
+    page.close()
+
+
+def test_each_pane_downloads_as_svg_and_png(browser, stages_page):  # noqa: F811
+    import struct
+
+    page, frame, requests, _ = _open_stages(browser, stages_page)
+    for pane, title in ((0, "training_step"), (1, "frozen_graph")):
+        with page.expect_download(timeout=30_000) as dl:
+            frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-svg').click()
+        assert dl.value.suggested_filename == f"{title}.svg"
+        svg = Path(dl.value.path()).read_text(encoding="utf-8")
+        root = ET.fromstring(svg)  # well-formed, standalone
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        labels = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+        shown = frame.evaluate(f"""() => Array.from(document.querySelectorAll(
+            '.k2-pane[data-pane="{pane}"] .k2-box text')).map(t => t.textContent)""")
+        assert set(shown) <= labels
+        with page.expect_download(timeout=30_000) as dl:
+            frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-png').click()
+        assert dl.value.suggested_filename == f"{title}.png"
+        png = Path(dl.value.path()).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])
+        size = frame.evaluate(f"() => __k2pb.panes[{pane}].graphSize")
+        assert width == pytest.approx(2 * size[0], abs=2) and height > 0
     assert outside_requests(requests) == []
     page.close()

@@ -41,7 +41,7 @@ def test_details_name_what_was_found(checks):
     import tensorflow as tf
 
     found = _by_name(checks)
-    assert tf.__version__ in found["TensorFlow 2.21"].detail
+    assert tf.__version__ in found["TensorFlow 2.19-2.21"].detail
     assert keras.__version__ in found["Keras 3"].detail
     assert "python3" in found["Jupyter"].detail
     assert "4,000 train + 1,000 test" in found["MNIST sample (offline)"].detail

@@ -49,6 +49,8 @@ CELLS_JS = """() => {
       images: Array.from(c.querySelectorAll(
         '.jp-OutputArea-output[data-mime-type="image/png"] img')).map(
         i => ({w: i.naturalWidth, h: i.naturalHeight, complete: i.complete})),
+      texts: Array.from(c.querySelectorAll('.jp-OutputArea-output')).filter(
+        o => !o.querySelector('iframe, img')).map(o => o.innerText),
     };
   });
   const ind = panel.querySelector('.jp-Notebook-ExecutionIndicator');
@@ -149,8 +151,10 @@ def lab(tmp_path_factory, chromium) -> LabServer:
     pytest.importorskip("psutil", reason="psutil not installed")
     tmp = tmp_path_factory.mktemp("jupyterlab")
     root = make_root(tmp / "root", REPO)
+    # TF_CPP_MIN_LOG_LEVEL=0 here (TensorFlow would log): only the kernel's own environment,
+    # set by scripts/setup.sh, keeps TensorFlow's C++ log lines out of the outputs.
     env = {tutorial.QUICK_ENV: "1", tutorial.MODELS_ENV: str(tmp / "models"),
-           "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+           "TF_CPP_MIN_LOG_LEVEL": "0"}
     server = start_lab(root, tmp / "server", env)
     yield server
     left = server.stop()
@@ -192,9 +196,9 @@ def _check_01(page, state: dict):
 
 
 def _check_03(page, state: dict):
-    section = _section(state, "Predict 20 test digits")
+    section = _section(state, "Where is it unsure?")
     with_image = [c for c in section if c["images"]]
-    assert with_image, "the 20-digit prediction grid is not shown"
+    assert with_image, "the grid of the 20 least confident digits is not shown"
     assert all(map(_drawn, with_image[0]["images"])), with_image[0]["images"]
     return page.locator(".jp-Cell").nth(with_image[0]["index"]).locator("img").first
 
@@ -205,7 +209,8 @@ def _check_04(page, state: dict):
     two_panes = None
     for k in range(frames.count()):
         iframe = frames.nth(k)
-        assert iframe.get_attribute("sandbox") == "allow-scripts"
+        sandbox = set((iframe.get_attribute("sandbox") or "").split())
+        assert "allow-scripts" in sandbox and "allow-same-origin" not in sandbox, sandbox
         iframe.scroll_into_view_if_needed()  # Chromium may hold back drawing in hidden frames
         frame = iframe.element_handle().content_frame()
         frame.wait_for_function("() => window.__k2pb && window.__k2pb.ready", timeout=120_000)
@@ -219,7 +224,7 @@ def _check_04(page, state: dict):
     iframe, view = two_panes
     assert view["panes"][0]["removed"] > 0, "the training pane marks what freezing removed"
     assert len(view["legend"]) > 0, "the diff legend is missing"
-    assert view["summary"].startswith("removed"), view["summary"]
+    assert "removed" in view["summary"], view["summary"]
     # A trusted output: JupyterLab rendered the HTML as is (an untrusted one is sanitized).
     trusted = iframe.evaluate("e => e.closest('.jp-OutputArea-output').className")
     assert "jp-mod-trusted" in trusted
@@ -293,6 +298,10 @@ def _notebook_runs(browser, lab: LabServer, path: Path) -> None:
             errors = _errors(state)
             assert errors == [], f"{path.name}: error output in cell(s) (1-based):\n" + \
                 "\n".join(f"--- cell {i}:\n{e}" for i, e in errors)
+            noise = [f"cell {i + 1}: {f}" for i, c in enumerate(state["cells"])
+                     for t in c["texts"] for f in tutorial.noise_in_text(t)]
+            assert noise == [], f"{path.name}: what a learner should not see:\n" + \
+                "\n".join(noise)
             prompts = [state["cells"][i]["prompt"] for i in must_run]
             assert all(p[1:-2].isdigit() for p in prompts), f"not all cells ran: {prompts}"
             counts = [int(p[1:-2]) for p in prompts]

@@ -71,13 +71,32 @@ def test_version_check_in_setup(nb):
     assert "__version__" in code, f"{nb.path.name}: Setup should check the TensorFlow version"
 
 
-def test_exercises_with_a_hidden_solution_cell(nb):
-    assert any("Exercise" in h for h in _md_headings(nb, 2)), f"{nb.path.name}: no Exercises"
-    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
-    assert solutions, f"{nb.path.name}: no cell tagged 'solution'"
-    for cell in solutions:
-        assert cell.cell_type == "code"
-        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
+def _heading_index(notebook, title: str) -> int | None:
+    """Index of the first markdown cell holding the level-2 heading ``## <title>``."""
+    return next((i for i, c in enumerate(notebook.cells) if c.cell_type == "markdown"
+                 and re.search(rf"^## {title}\s*$", c.source, re.M)), None)
+
+
+def test_exercises_then_your_turn_cells_then_solutions_at_the_end(nb):
+    """Questions with an empty "your turn" cell each; the solutions gathered under
+    "## Solutions" after them, still run by the tests (not hidden, not under the question)."""
+    start, end = _heading_index(nb, "Exercises"), _heading_index(nb, "Solutions")
+    assert start is not None, f"{nb.path.name}: no '## Exercises' section"
+    assert end is not None and end > start, f"{nb.path.name}: no '## Solutions' after Exercises"
+    between = [c for c in nb.cells[start + 1:end] if c.cell_type == "code"]
+    assert between, f"{nb.path.name}: no 'your turn' cell under the exercises"
+    for cell in between:
+        code = [line for line in cell.source.splitlines() if not line.lstrip().startswith("#")]
+        assert not "".join(code).strip(), \
+            f"{nb.path.name}: a cell between Exercises and Solutions holds code: {cell.source!r}"
+    tagged = [i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", [])]
+    assert len(tagged) >= len(between), f"{nb.path.name}: fewer solutions than exercises"
+    assert all(i > end for i in tagged), f"{nb.path.name}: solution cells before '## Solutions'"
+    for i in tagged:
+        cell = nb.cells[i]
+        assert cell.cell_type == "code" and cell.source.strip()
+        assert not cell.metadata.get("jupyter", {}).get("source_hidden"), \
+            f"{nb.path.name}: cell {i + 1}: solutions sit at the end, shown, not hidden"
 
 
 def test_markdown_before_every_code_cell(nb):
@@ -86,10 +105,42 @@ def test_markdown_before_every_code_cell(nb):
     assert not bare, f"{nb.path.name}: cells {bare} need a markdown cell before them saying why"
 
 
+#: Issue 11: code cells of at most 15 lines, at most 30 code cells per notebook.
+MAX_CELL_LINES = 15
+MAX_CODE_CELLS = 30
+
+
 def test_code_cells_are_short(nb):
-    long = [i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code"
-            and "solution" not in c.metadata.get("tags", []) and len(c.source.splitlines()) > 25]
-    assert not long, f"{nb.path.name}: cells {long} are long; one idea per cell"
+    long = [(i + 1, len(c.source.splitlines())) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and len(c.source.splitlines()) > MAX_CELL_LINES]
+    assert not long, (f"{nb.path.name}: (cell, lines) over {MAX_CELL_LINES} lines: {long}; "
+                      "one idea per cell")
+
+
+def test_at_most_30_code_cells(nb):
+    n = sum(c.cell_type == "code" for c in nb.cells)
+    assert n <= MAX_CODE_CELLS, f"{nb.path.name}: {n} code cells (at most {MAX_CODE_CELLS})"
+
+
+def test_every_fit_prints_one_line_per_epoch_or_nothing(nb):
+    """verbose=1 (Keras' default) animates a progress bar with backspaces: hundreds of frames
+    in a saved or exported notebook. Every fit in a notebook says verbose=0 or 2."""
+    for i, cell in enumerate(nb.cells):
+        for call in re.findall(r"\.fit\((?:[^()]|\([^()]*\))*\)", cell.source):
+            assert re.search(r"verbose\s*=\s*[02]\b", call), \
+                f"{nb.path.name}: cell {i + 1}: fit without verbose=0 or 2: {call[:80]}"
+
+
+def test_notebook_04_leaves_the_tensorboard_servers_running():
+    """Stopping the servers is the learner's last, optional step: Run All must not do it."""
+    path = next(p for p in NOTEBOOKS if p.name.startswith("04_"))
+    cells = nbformat.read(path, as_version=4).cells
+    stops = [c.source for c in cells if c.cell_type == "code" and "stop_tensorboards()" in c.source]
+    assert stops and all(re.search(r"^STOP_NOW = False$", s, re.M) and
+                         re.search(r"^if STOP_NOW:\n\s+stop_tensorboards\(\)", s, re.M)
+                         for s in stops), stops
+    last_code = [c for c in cells if c.cell_type == "code"][-1]
+    assert "stop_tensorboards()" in last_code.source, "stopping is the last step"
 
 
 def test_lines_fit_in_100_characters(nb):
@@ -104,3 +155,24 @@ def test_notebook_03_does_not_import_keras():
                      if c.cell_type == "code")
     assert not re.search(r"^\s*(import keras\b|from keras\b)", code, re.M)
     assert "load_model" not in code
+
+
+#: Sentences issue 11 found wrong (pattern, why); none may come back in a notebook's text.
+WRONG_CLAIMS = [
+    (r"TF_CPP_MIN_LOG_LEVEL=2` hides", "the full tensorflow wheel prints some start-up lines "
+     "at any level; tensorflow-cpu with the level in the kernel's environment prints none"),
+    (r"TensorFlow may print a few start-up lines", "the notebooks' kernel prints none "
+     "(tensorflow-cpu and TF_CPP_MIN_LOG_LEVEL=2 in the kernel's environment)"),
+    (r"convert_variables_to_constants`?\)? no longer exists?", "tf.compat.v1.graph_util."
+     "convert_variables_to_constants still ships; a Session holding Keras 3's variables is gone"),
+    (r"the graph `?fit`? runs for every batch", "training_graph traces an equivalent step, with "
+     "its own loss and a fresh optimizer"),
+    (r"What did freezing leave out", "tracing left the training ops out; freezing turned "
+     "variables into constants"),
+]
+
+
+def test_no_sentence_issue_11_found_wrong(nb):
+    text = re.sub(r"\s+", " ", "\n".join(c.source for c in nb.cells if c.cell_type == "markdown"))
+    found = [(pattern, why) for pattern, why in WRONG_CLAIMS if re.search(pattern, text)]
+    assert not found, f"{nb.path.name}: " + "; ".join(f"{p!r}: {w}" for p, w in found)

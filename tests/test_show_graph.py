@@ -24,7 +24,7 @@ def test_show_graph_takes_graphs_paths_functions_and_models(mnist_pair):  # noqa
 
     for obj in (mnist_pair["frozen_gd"], str(mnist_pair["frozen_pb"]), mnist_pair["frozen_pb"]):
         view = show_graph.show_graph(obj, "frozen")
-        assert view._repr_html_().startswith('<iframe sandbox="allow-scripts" ')
+        assert view._repr_html_().startswith('<iframe sandbox="allow-scripts allow-downloads" ')
         assert "width:100%" in view.html and view.diff is None
 
     @tf.function(input_signature=[tf.TensorSpec((None, 3), tf.float32)])

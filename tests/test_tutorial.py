@@ -248,3 +248,103 @@ def test_runner_script_help_runs():
                          capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert "--quick" in out.stdout and "--models-dir" in out.stdout
+
+
+# --- what a learner sees: no TensorFlow log lines, no progress-bar floods, no dead frames ---
+
+#: Lines TensorFlow's C++ logging printed into notebook outputs (issue 11), and lines it did not.
+TF_LOG_SAMPLES = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "E0000 00:00:1732612345.123456   12345 cuda_executor.cc:1228] failed call to cuInit: "
+    "INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)",
+    "2025-01-01 00:00:00.000000: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could "
+    "not find cuda drivers on your machine, GPU will not be used.",
+    "I0000 00:00:1732612345.1  123 cpu_feature_guard.cc:210] This TensorFlow binary is optimized",
+]
+NOT_TF_LOG = ["WARNING:absl:You are saving your model as an HDF5 file via `model.save()`.",
+              "test accuracy: 96.2% (loss 0.141) on 1000 digits",
+              "63/63 - 5s - 74ms/step - accuracy: 0.8880 - loss: 0.3624"]
+
+
+@pytest.mark.parametrize("line", TF_LOG_SAMPLES)
+def test_noise_in_text_finds_each_tensorflow_log_line(line):
+    text = f"before\n{line}\nafter\n"
+    assert tutorial.noise_in_text(text) == [f"TensorFlow log line: {line[:120]}"]
+
+
+@pytest.mark.parametrize("line", NOT_TF_LOG)
+def test_noise_in_text_leaves_other_lines_alone(line):
+    assert tutorial.noise_in_text(line) == []
+
+
+def test_noise_in_text_counts_backspaces():
+    frame = "\r 2/63 ━━━━━━━━━━ 3s 65ms/step - accuracy: 0.1797" + "\b" * 60
+    assert tutorial.noise_in_text(frame) == []
+    found = tutorial.noise_in_text(frame * 2)
+    assert found == ["120 backspace characters (an animated progress bar)"]
+
+
+def _with_outputs(*outputs) -> nbformat.NotebookNode:
+    cell = new_code_cell("x = 1")
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return new_notebook(cells=[new_markdown_cell("# Title"), cell])
+
+
+def test_output_noise_and_html_noise_name_what_they_found(tmp_path):
+    line = TF_LOG_SAMPLES[1]
+    nb = _with_outputs({"output_type": "stream", "name": "stderr", "text": line + "\n"},
+                       {"output_type": "stream", "name": "stdout", "text": "ok\n"})
+    assert tutorial.output_noise(nb) == [f"cell 2: TensorFlow log line: {line[:120]}"]
+    page = tutorial.export_html(nb, tmp_path / "nb.html").read_text(encoding="utf-8")
+    assert tutorial.html_noise(page) == [f"text block 2: TensorFlow log line: {line[:120]}"]
+    clean = _with_outputs({"output_type": "stream", "name": "stdout", "text": "ok\n"})
+    assert tutorial.output_noise(clean) == []
+    page = tutorial.export_html(clean, tmp_path / "clean.html").read_text(encoding="utf-8")
+    assert tutorial.html_noise(page) == []
+
+
+def _tensorboard_output() -> dict:
+    """A display output holding the real TensorBoard view HTML of two (unstarted) servers."""
+    from keras2pb.viewer.tbserver import TensorBoardServer, tensorboard_html
+
+    servers = [TensorBoardServer(f"http://127.0.0.1:{port}/", port, Path(f"/tmp/log{port}"), 0.1)
+               for port in (40001, 40002)]
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/html": tensorboard_html(servers, ["training step", "frozen graph"]),
+                     "text/plain": "<GraphView>"}}
+
+
+def test_exported_html_shows_a_note_instead_of_live_frames(tmp_path):
+    srcdoc = ('<iframe srcdoc="&lt;p&gt;offline viewer&lt;/p&gt;" sandbox="allow-scripts">'
+              "</iframe>")
+    nb = _with_outputs(_tensorboard_output(),
+                       {"output_type": "display_data", "metadata": {},
+                        "data": {"text/html": srcdoc}})
+    copy, replaced = tutorial.without_live_frames(nb)
+    assert replaced == 2
+    assert "127.0.0.1:4000" in nb.cells[1].outputs[0]["data"]["text/html"]  # original intact
+    page = tutorial.export_html(nb, tmp_path / "tb.html").read_text(encoding="utf-8")
+    assert "127.0.0.1:4000" not in page
+    assert page.count(tutorial.LIVE_FRAME_NOTE) == 2
+    assert 'srcdoc="&lt;p&gt;offline viewer&lt;/p&gt;"' in page  # the inline viewer stays
+
+
+def test_the_notebook_kernel_sets_the_tensorflow_log_level_from_its_start(tmp_path, monkeypatch):
+    """The kernel scripts/setup.sh installs carries TF_CPP_MIN_LOG_LEVEL=2 itself: it wins
+    over the environment it is started from (here 0), before any cell runs."""
+    assert tutorial.kernel_env_missing() == {}, "run scripts/setup.sh to install the kernel"
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    path = _write_nb(tmp_path / "01_level.ipynb",
+                     "import os\nprint(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))", tags={0: ["lv"]})
+    [run] = tutorial.run_notebooks([path])
+    assert tutorial.tagged_output_text(run.nb, "lv").strip() == "2"
+
+
+def test_source_excerpt_shows_the_real_train_step():
+    from keras2pb import traingraph
+
+    text = tutorial.source_excerpt(traingraph.training_graph, "@tf.function", "return loss")
+    assert text.startswith("@tf.function") and text.endswith("return loss")
+    assert "tape.gradient" in text and "optimizer.apply" in text
+    with pytest.raises(Keras2pbError, match="'no such line' not found"):
+        tutorial.source_excerpt(traingraph.training_graph, "no such line", "return loss")

@@ -123,7 +123,9 @@ def test_huge_flat_graph_is_chunked_below_the_layout_cap():
 def test_categories_of_removed_ops():
     assert category("gradient_tape/dense/MatMul/MatMul_1", "MatMul") == "gradient"
     assert category("seq/dropout/stateless_random_uniform", "StatelessRandomUniformV2") == "random"
-    assert category("adam/AssignAddVariableOp", "AssignAddVariableOp") == "update"
+    assert category("adam/AssignAddVariableOp", "AssignAddVariableOp") == "optimizer"
+    assert category("bn/AssignSubVariableOp", "AssignSubVariableOp") == "batchnorm"
+    assert category("AssignVariableOp", "AssignVariableOp") == "update"
     assert category("adam/Sub_3", "Sub") == "optimizer"
     assert category("seq/dense/Cast/ReadVariableOp", "ReadVariableOp") == "variable"
     assert category("sparse_categorical_crossentropy/Sum", "Sum") == "loss"
@@ -142,8 +144,11 @@ def test_diff_by_name_counts_removed_kept_added():
     assert dict(d.removed) == {"Relu": 1, "NoOp": 1}
     assert dict(d.added) == {"Softmax": 1}
     assert sum(d.kept.values()) == len(left.node) - 2
-    assert d.summary().startswith("removed 2 nodes of 2 op types (")
-    assert "added 1 node of 1 op type (Softmax 1)" in d.summary()
+    assert d.by_op_type().startswith("removed 2 nodes of 2 op types (")
+    assert "added 1 node of 1 op type (Softmax 1)" in d.by_op_type()
+    n = len(left.node)
+    assert d.summary().startswith(f"left graph {n} nodes → right graph {n - 1} nodes; removed 2: ")
+    assert d.summary().endswith("; added 1 (Softmax 1)")
 
 
 def test_diff_falls_back_to_op_types_without_shared_names():
@@ -184,7 +189,7 @@ def test_page_escapes_hostile_names_op_types_and_attrs():
 def test_iframe_is_sandboxed_and_holds_the_page_escaped():
     page = single_page(hostile_graph_def(), title="t")
     frame = iframe_html(page, height=500)
-    m = re.fullmatch(r'<iframe sandbox="allow-scripts" title="[^"]*" style="[^"]*" '
+    m = re.fullmatch(r'<iframe sandbox="allow-scripts allow-downloads" title="[^"]*" style="[^"]*" '
                      r'srcdoc="([^"]*)"></iframe>', frame)
     assert m, frame[:200]
     assert "<" not in m.group(1) and ">" not in m.group(1)
@@ -219,7 +224,8 @@ def test_write_html_one_or_two_graphs(tmp_path, mnist_pair):  # noqa: F811
                      str(tmp_path / "two.html"), titles=["training", "frozen"])
     data = _data_of(two.read_text(encoding="utf-8"))
     assert [p["title"] for p in data["panes"]] == ["training", "frozen"]
-    assert data["summary"].startswith("removed ")
+    assert data["summary"].startswith("training ")
+    assert data["summary"].split(";")[0].endswith(f"{len(mnist_pair['frozen_gd'].node)} nodes")
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -229,8 +235,8 @@ def test_write_html_rejects_bad_input(tmp_path, mnist_pair):  # noqa: F811
     with pytest.raises(Keras2pbError, match="bad.pb"):
         write_html([str(bad)], str(tmp_path / "x.html"))
     pb = str(mnist_pair["frozen_pb"])
-    with pytest.raises(Keras2pbError, match="one or two"):
-        write_html([pb, pb, pb], str(tmp_path / "x.html"))
+    with pytest.raises(Keras2pbError, match="one, two or three"):
+        write_html([pb, pb, pb, pb], str(tmp_path / "x.html"))
     with pytest.raises(Keras2pbError, match="titles"):
         write_html([pb], str(tmp_path / "x.html"), titles=["a", "b"])
     assert not (tmp_path / "x.html").exists()
@@ -258,3 +264,91 @@ def test_tensorboard_html_escapes_titles_and_honours_the_proxy(monkeypatch, tmp_
     assert 'src="http://127.0.0.1:6006/#graphs"' in out and "needs the live kernel" in out
     monkeypatch.setenv("TENSORBOARD_PROXY_URL", "https://hub.example/user/me/proxy/%PORT%/")
     assert frame_url(srv) == "https://hub.example/user/me/proxy/6006/#graphs"
+
+
+def _layers_graph(blocks: int = 8, per_block: int = 6):
+    """A flat Keras-like model: ``model/conv{s}_block{b}_{k}_{kind}/op`` for 3 stages."""
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    gd = GraphDef()
+    gd.node.add(name="x", op="Placeholder")
+    prev = "x"
+    for stage in (2, 3, 4):
+        for b in range(1, blocks + 1):
+            for k in range(per_block):
+                kind = ("conv", "bn", "relu")[k % 3]
+                name = f"model/conv{stage}_block{b}_{k // 3}_{kind}/op"
+                gd.node.add(name=name, op="Relu" if kind == "relu" else "Conv2D", input=[prev])
+                prev = name
+    gd.node.add(name="model/predictions/MatMul", op="MatMul", input=[prev])
+    gd.node.add(name="model/predictions/Softmax", op="Softmax", input=["model/predictions/MatMul"])
+    return gd
+
+
+def test_crowded_scopes_are_grouped_by_name_prefix():
+    g = clean_graph(_layers_graph())
+    h = build_hierarchy(g)
+    labels = {sc.path + "/" + sc.label for sc in h.scopes if sc.kind == "group"}
+    assert {"model/conv2_*", "model/conv3_*", "model/conv4_*"} <= labels
+    assert "model/conv3_block2_*" in labels
+    assert all(h.n_boxes(k, g) <= collapse.PREFIX_ABOVE for k in range(len(h.scopes)))
+    by_label = {sc.label: k for k, sc in enumerate(h.scopes)}
+    conv3 = h.scopes[by_label["conv3_*"]]
+    assert conv3.count == 8 * 6  # every op of the stage, none lost or doubled
+    assert sum(sc.count for sc in h.scopes if sc.parent == 0) + len(h.scopes[0].ops) == len(
+        g.nodes)
+
+
+def test_names_graph_keeps_what_a_diff_needs():
+    from keras2pb.viewer.clean import names_graph
+
+    gd = small_graph_def()
+    h = gd.node.add(name="handle", op="Placeholder")
+    h.attr["dtype"].type = 20  # DT_RESOURCE
+    ng = names_graph(gd)
+    assert [n.name for n in ng.nodes] == [n.name for n in gd.node]
+    assert ng.nodes[ng.index["handle"]].attrs == [("dtype", "resource")]
+    assert ng.nodes[ng.index["input"]].attrs == []
+
+
+def test_side_by_side_first_view_and_borrowed_shapes(mnist_pair):  # noqa: F811
+    page, diff = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"])
+    left, right = _data_of(page)["panes"]
+    status = diff.left_status
+    # no scope whose nodes were all removed is open in the first view; the right pane opens
+    # the scopes of the same names as the left
+    lp = prepare(mnist_pair["train_gd"], "l")
+    open_left = {lp.hier.scopes[s].path for s in left["expanded"]}
+    for s in left["expanded"][1:]:
+        members = [i for i, p in enumerate(lp.hier.parent) if _under(lp.hier, p, s)]
+        assert any(status[i] != "removed" for i in members), lp.hier.scopes[s].path
+    assert {right["s"]["path"][s] for s in right["expanded"]} <= open_left
+    # the frozen pane has shapes (borrowed from the training step) without TensorFlow import
+    ops = [right["ops"][o] for o in right["n"]["op"]]
+    conv = [right["shapes"][sh] for o, sh in zip(ops, right["n"]["sh"], strict=True)
+            if o == "Conv2D"]
+    assert conv and all(s.startswith("(?, ") for s in conv)
+
+
+def _under(hier, s, top):
+    while s >= 0:
+        if s == top:
+            return True
+        s = hier.scopes[s].parent
+    return False
+
+
+def test_show_reads_graphs_without_importing_tensorflow(mnist_pair, tmp_path):  # noqa: F811
+    import subprocess
+    import sys
+
+    out = tmp_path / "page.html"
+    code = ("import sys; from keras2pb.cli import main; "
+            f"rc = main(['show', {str(mnist_pair['train_pb'])!r}, {str(mnist_pair['infer_pb'])!r},"
+            f" {str(mnist_pair['frozen_pb'])!r}, '-o', {str(out)!r}]); "
+            "print(rc, 'tensorflow' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split()[-2:] == ["0", "False"], done.stdout + done.stderr
+    data = _data_of(out.read_text(encoding="utf-8"))
+    assert len(data["stages"]) == 3 and "changed at freezing" in data["summary"]

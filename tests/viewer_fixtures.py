@@ -17,22 +17,27 @@ HOSTILE_OP = "<img src=x onerror=\"window.top.__pwned=2\">"
 
 
 def _pair(model, tmp: Path, name: str) -> dict:
-    from keras2pb.freezing import freeze
+    """The three stages of ``model``: training step, inference trace, frozen graph (+ .pb)."""
+    from keras2pb.freezing import freeze, inference_graph
     from keras2pb.graphio import read_graph_def
     from keras2pb.traingraph import training_graph
 
     train_gd = training_graph(model)
+    infer_gd = inference_graph(model)
     frozen_pb = tmp / f"{name}.pb"
     freeze(model, frozen_pb)
     train_pb = tmp / f"{name}_train.pb"
     train_pb.write_bytes(train_gd.SerializeToString())
-    return {"model": model, "train_gd": train_gd, "frozen_gd": read_graph_def(frozen_pb),
-            "train_pb": train_pb, "frozen_pb": frozen_pb}
+    infer_pb = tmp / f"{name}_inference.pb"
+    infer_pb.write_bytes(infer_gd.SerializeToString())
+    return {"model": model, "train_gd": train_gd, "infer_gd": infer_gd,
+            "frozen_gd": read_graph_def(frozen_pb), "train_pb": train_pb,
+            "infer_pb": infer_pb, "frozen_pb": frozen_pb}
 
 
 @pytest.fixture(scope="session")
 def mnist_pair(tmp_path_factory) -> dict:
-    """The MNIST CNN (untrained): training graph and frozen graph, in memory and as .pb."""
+    """The MNIST CNN (untrained): its three stages, in memory and as .pb."""
     from keras2pb.models import mnist_cnn
 
     return _pair(mnist_cnn(), tmp_path_factory.mktemp("mnist_pair"), "mnist_cnn")

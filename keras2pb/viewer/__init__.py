@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .clean import CleanGraph, ViewNode, clean_graph, infer_shapes, strip_consts
 from .collapse import Hierarchy, VisibleGraph, build_hierarchy, initial_expansion, visible_graph
-from .diff import CATEGORIES, NodeDiff, category, diff_graphs
+from .diff import CATEGORIES, NodeDiff, StageDiff, category, diff_graphs, diff_stages
 from .page import (
     DEFAULT_HEIGHT,
     PreparedGraph,
@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_HEIGHT",
     "CleanGraph",
     "NodeDiff",
+    "StageDiff",
     "Hierarchy",
     "PreparedGraph",
     "ViewNode",
@@ -31,6 +32,7 @@ __all__ = [
     "category",
     "clean_graph",
     "diff_graphs",
+    "diff_stages",
     "graph_def_of",
     "iframe_html",
     "infer_shapes",

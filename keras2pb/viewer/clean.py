@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import copy
+import sys
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-from tensorflow.core.framework.graph_pb2 import GraphDef
-from tensorflow.core.framework.node_def_pb2 import NodeDef
-from tensorflow.core.framework.types_pb2 import DT_RESOURCE, DataType
+if TYPE_CHECKING:  # works on TensorFlow's GraphDef and TensorBoard's copy alike
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
+
+DT_RESOURCE = 20  # tensorflow.DataType.DT_RESOURCE
 
 #: Ops that never get a box of their own: they are shown inside the ops that consume them.
 FOLDED_OPS = frozenset({"Const", "HostConst", "VarHandleOp", "VariableV2", "Variable", "NoOp"})
@@ -24,7 +29,7 @@ def strip_consts(graph_def: GraphDef, max_const_size: int = 32) -> GraphDef:
     (the input is not changed) where bigger constants hold ``<stripped N bytes>`` instead,
     as the classic ``strip_consts`` did. The result is for display only; it cannot be run.
     """
-    out = GraphDef()
+    out = type(graph_def)()
     out.versions.CopyFrom(graph_def.versions)
     for node in graph_def.node:
         new = out.node.add()
@@ -82,10 +87,25 @@ def input_name(ref: str) -> tuple[str, bool]:
 _DTYPE_NAMES = {"float": "float32", "double": "float64", "half": "float16"}
 
 
+def _data_type():
+    """The DataType enum: TensorBoard's copy unless TensorFlow is imported anyway (no 4 s)."""
+    if "tensorflow" not in sys.modules:
+        try:
+            from tensorboard.compat.proto.types_pb2 import DataType
+        except ImportError:  # pragma: no cover - tensorboard is a requirement
+            pass
+        else:
+            return DataType
+    from tensorflow.core.framework.types_pb2 import DataType
+
+    return DataType
+
+
+@cache
 def _dtype_name(value: int) -> str:
     """TensorFlow's Python name of a DataType enum value: 1 -> "float32"."""
     try:
-        name = DataType.Name(value).removeprefix("DT_").lower()
+        name = _data_type().Name(value).removeprefix("DT_").lower()
     except ValueError:
         return f"dtype({value})"
     return _DTYPE_NAMES.get(name, name)
@@ -216,6 +236,22 @@ def clean_graph(graph_def: GraphDef, shapes: dict[str, str] | None = None) -> Cl
             seen.add(j)
             (n.folded if nodes[j].is_folded else n.inputs).append(j)
     return CleanGraph(nodes, index, n_functions=len(graph_def.library.function))
+
+
+def names_graph(graph_def: GraphDef) -> CleanGraph:
+    """Only node names and op types (and whether a Placeholder holds a variable handle):
+    what a diff needs, without the cost of attributes, shapes and edges."""
+    nodes: list[ViewNode] = []
+    index: dict[str, int] = {}
+    for node in graph_def.node:
+        if node.name in index:
+            continue
+        resource = (node.op == "Placeholder" and "dtype" in node.attr
+                    and node.attr["dtype"].type == DT_RESOURCE)
+        index[node.name] = len(nodes)
+        nodes.append(ViewNode(node.name, node.op, attrs=[("dtype", "resource")] if resource
+                              else []))
+    return CleanGraph(nodes, index)
 
 
 def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]:

@@ -15,10 +15,14 @@ CROWDED_ABOVE = 500
 CHUNK_SIZE = 100
 #: A numbered series of same-type ops (AddN, AddN_1, ...) this long becomes one box.
 SERIES_MIN = 5
+#: A scope with more direct boxes than this has them grouped by name prefix ("conv4_*").
+PREFIX_ABOVE = 40
 #: Most boxes the first view shows before it stops expanding scopes.
 INITIAL_BUDGET = 40
 #: Most boxes laid out at once; the viewer refuses expansions beyond it.
 MAX_BOXES = 600
+#: Most boxes the first view shows when it opens a dominant scope (a model's own scope).
+DOMINANT_MAX_BOXES = 120
 
 
 @dataclass
@@ -58,10 +62,13 @@ def build_hierarchy(graph: CleanGraph) -> Hierarchy:
 
     In: a CleanGraph. Out: a Hierarchy where every node sits in the scope named by its name's
     prefix (a node whose name is also a scope sits inside that scope); scopes with at most one
-    shown op are dissolved into their parent; numbered series of at least ``SERIES_MIN``
-    same-type ops ("AddN_* ×245") become one box; a scope that would show more than
-    ``CROWDED_ABOVE`` boxes gets same-type ops grouped ("Mul ×120", split into chunks of
-    ``CHUNK_SIZE`` in graph order) and, if still crowded, its boxes split into parts.
+    shown op are dissolved into their parent; a scope showing more than ``PREFIX_ABOVE`` boxes
+    has them grouped by the shared start of their names (Keras layer names such as
+    ``conv4_block12_2_conv``: "conv4_*", then "conv4_block12_*"); numbered series of at
+    least ``SERIES_MIN`` same-type ops ("AddN_* ×245") become one box; a scope that would
+    show more than ``CROWDED_ABOVE`` boxes gets same-type ops grouped ("Mul ×120", split
+    into chunks of ``CHUNK_SIZE`` in graph order) and, if still crowded, its boxes split into
+    parts.
     """
     names = [n.name for n in graph.nodes]
     prefixes: set[str] = set()
@@ -90,6 +97,8 @@ def build_hierarchy(graph: CleanGraph) -> Hierarchy:
     hier = Hierarchy(scopes, parent)
     _count(hier, graph)
     _dissolve_small(hier, graph)
+    for s in _preorder(hier):
+        _group_prefixes(hier, graph, s)
     _group_big(hier, graph)
     return _compact(hier, graph)
 
@@ -117,23 +126,72 @@ def _preorder(hier: Hierarchy) -> list[int]:
 
 
 def _dissolve_small(hier: Hierarchy, graph: CleanGraph) -> None:
-    """Move the members of scopes with at most one shown op up into their parent."""
+    """Move the members of scopes with at most one shown op up into their parent.
+
+    Children come before parents (reversed preorder), so each scope takes over the already
+    flattened members of its dissolved children, in place, in one pass.
+    """
     scopes = hier.scopes
     for s in reversed(_preorder(hier)):
         sc = scopes[s]
-        if s == 0 or sc.shown > 1:
+        if not any(scopes[c].shown <= 1 for c in sc.scopes):
             continue
-        up = scopes[sc.parent]
-        pos = up.scopes.index(s)
-        up.scopes[pos:pos + 1] = sc.scopes
+        children: list[int] = []
         for c in sc.scopes:
-            scopes[c].parent = sc.parent
-        up.ops.extend(sc.ops)
-        for i in sc.ops:
-            hier.parent[i] = sc.parent
-        sc.scopes, sc.ops, sc.parent = [], [], -2  # dead; removed by _compact
+            child = scopes[c]
+            if child.shown > 1:
+                children.append(c)
+                continue
+            children.extend(child.scopes)
+            for g in child.scopes:
+                scopes[g].parent = s
+            sc.ops.extend(child.ops)
+            for i in child.ops:
+                hier.parent[i] = s
+            child.scopes, child.ops, child.parent = [], [], -2  # dead; removed by _compact
+        sc.scopes = children
     for sc in scopes:
         sc.ops.sort()
+
+
+def _first_name(hier: Hierarchy, graph: CleanGraph, kind: str, x: int, path: str) -> str:
+    """The first name component, below ``path``, of a child scope or op."""
+    name = hier.scopes[x].path if kind == "s" else graph.nodes[x].name
+    rest = name[len(path) + 1:] if path and name.startswith(path + "/") else name
+    return rest.split("/", 1)[0]
+
+
+def _group_prefixes(hier: Hierarchy, graph: CleanGraph, s: int, depth: int = 1) -> None:
+    """Group a crowded scope's boxes by the first ``depth`` ``_``-separated words of their
+    names (``conv4_*``), recursively one word deeper inside each group."""
+    sc = hier.scopes[s]
+    n_boxes = len(sc.scopes) + sum(1 for i in sc.ops if not graph.nodes[i].is_folded)
+    if n_boxes <= PREFIX_ABOVE or depth > 8:
+        return
+    members: dict[str, list[tuple[str, int]]] = {}
+    shown: dict[str, int] = {}
+    children = [("s", c) for c in sc.scopes] + [("n", i) for i in sc.ops]
+    for kind, x in children:
+        words = _first_name(hier, graph, kind, x, sc.path).split("_")
+        if len(words) <= depth:
+            continue  # the name ends here: it stays a box of its own
+        key = "_".join(words[:depth])
+        members.setdefault(key, []).append((kind, x))
+        if kind == "s" or not graph.nodes[x].is_folded:
+            shown[key] = shown.get(key, 0) + 1
+    groups = {k: v for k, v in members.items() if shown.get(k, 0) >= 2}
+    if len(groups) == 1 and shown[next(iter(groups))] == n_boxes:
+        _group_prefixes(hier, graph, s, depth + 1)  # all share this word: look one deeper
+        return
+    for key, group in groups.items():
+        g = _new_scope(hier, f"{key}_*", s)
+        scopes = {x for kind, x in group if kind == "s"}
+        sc.scopes = [c for c in sc.scopes if c not in scopes]
+        for c in sorted(scopes):
+            hier.scopes[g].scopes.append(c)
+            hier.scopes[c].parent = g
+        _move_ops(hier, s, g, [x for kind, x in group if kind == "n"])
+        _group_prefixes(hier, graph, g, depth + 1)
 
 
 def _new_scope(hier: Hierarchy, label: str, parent: int) -> int:
@@ -233,27 +291,34 @@ def _compact(hier: Hierarchy, graph: CleanGraph) -> Hierarchy:
 
 
 def initial_expansion(hier: Hierarchy, graph: CleanGraph, budget: int = INITIAL_BUDGET,
-                      max_boxes: int = MAX_BOXES) -> set[int]:
+                      max_boxes: int = DOMINANT_MAX_BOXES,
+                      closed: set[int] | frozenset[int] = frozenset()) -> set[int]:
     """Choose the scopes the first view shows expanded.
 
-    In: the hierarchy, its graph, the box budget of the first view and the hard cap.
-    Out: a set of scope indices (always holding the root, 0). Scopes are expanded breadth
-    first, cheapest first, while the view stays within ``budget`` boxes; a scope holding at
-    least 80 % of all the graph's shown ops is expanded as long as the view stays within
-    ``max_boxes`` (so a model wrapped in one scope opens at its layers).
+    In: the hierarchy, its graph, the box budget of the first view, the cap for a dominant
+    scope, and scopes to leave closed (e.g. those whose nodes were all removed: one coloured
+    box tells their story best). Out: a set of scope indices (always holding the root, 0).
+    Scopes are expanded breadth first, cheapest first, while the view stays within
+    ``budget`` boxes; a scope holding at least 80 % of the shown ops outside ``closed`` is
+    expanded as long as the view stays within ``max_boxes`` (so a model wrapped in one scope
+    opens at its layers).
     """
     expanded = {0}
     count = hier.n_boxes(0, graph)
-    queue = deque(sorted(hier.scopes[0].scopes, key=lambda c: hier.n_boxes(c, graph)))
+    total = hier.scopes[0].shown - sum(hier.scopes[c].shown for c in closed
+                                       if hier.scopes[c].parent == 0)
+    queue = deque(sorted((c for c in hier.scopes[0].scopes if c not in closed),
+                         key=lambda c: hier.n_boxes(c, graph)))
     while queue:
         s = queue.popleft()
         sc = hier.scopes[s]
         cost = hier.n_boxes(s, graph) - 1
-        dominant = sc.kind == "scope" and sc.shown >= 0.8 * hier.scopes[0].shown
+        dominant = sc.kind == "scope" and sc.shown >= 0.8 * total
         if count + cost <= budget or (dominant and count + cost <= max_boxes):
             expanded.add(s)
             count += cost
-            queue.extend(sorted(sc.scopes, key=lambda c: hier.n_boxes(c, graph)))
+            queue.extend(sorted((c for c in sc.scopes if c not in closed),
+                                key=lambda c: hier.n_boxes(c, graph)))
     return expanded
 
 

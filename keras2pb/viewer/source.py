@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tensorflow.core.framework.graph_pb2 import GraphDef
+from ..graphio import as_graph_def, is_graph_def
 
-from ..graphio import as_graph_def
+if TYPE_CHECKING:
+    from tensorflow.core.framework.graph_pb2 import GraphDef
 
 
 def is_keras_model(obj: Any) -> bool:
@@ -27,7 +28,7 @@ def graph_def_of(obj: Any) -> GraphDef:
     functions are taken with their inferred output shapes. Out: a GraphDef.
     Raises Keras2pbError for a bad file or an object that holds no graph.
     """
-    if isinstance(obj, GraphDef):
+    if is_graph_def(obj):
         return obj
     if isinstance(obj, (str, os.PathLike)):
         return as_graph_def(obj)

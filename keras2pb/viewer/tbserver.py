@@ -164,7 +164,7 @@ def tensorboard_html(servers: list[TensorBoardServer], titles: list[str],
     """Return HTML showing each server's graphs dashboard in an iframe, side by side.
 
     The iframes load from the live servers: the note above them says this view needs the
-    running kernel (an exported notebook shows blank frames).
+    running kernel (``tutorial.export_html`` replaces such frames with a note).
     """
     cells = []
     for srv, title in zip(servers, titles, strict=True):
@@ -177,8 +177,8 @@ def tensorboard_html(servers: list[TensorBoardServer], titles: list[str],
             f'title="{html.escape(title, quote=True)}" '
             f'style="width:100%;height:{int(height)}px;border:1px solid #d5dbe5"></iframe></div>')
     note = ("TensorBoard graphs dashboard, served by this notebook's kernel on 127.0.0.1: "
-            "this view needs the live kernel (an exported or reopened notebook shows empty "
-            "frames; re-run the cell). On a remote Jupyter, set TENSORBOARD_PROXY_URL "
+            "this view needs the live kernel (a notebook reopened without it shows empty "
+            "frames: re-run the cell). On a remote Jupyter, set TENSORBOARD_PROXY_URL "
             "(e.g. /proxy/%PORT%/). Large constants were stripped.")
     return (f'<div><div style="font:12px sans-serif;color:#a23b00;padding:2px 0">'
             f'{html.escape(note)}</div><div style="display:flex;gap:6px">{"".join(cells)}'

@@ -4,8 +4,24 @@
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
   var DATA = JSON.parse(document.getElementById("k2-data").textContent);
-  var CATS = DATA.categories;  // [[key, legend text], ...]
+  var CATS = DATA.categories;  // [[key, legend text], ...]: why a node was removed
+  var FATES = DATA.fates;  // the categories, then kept, changed, added
+  var N_CAT = CATS.length;
   var MAX_BOXES = DATA.maxBoxes;
+  // Okabe-Ito colours (distinct for the common colour-vision deficiencies) plus Tol's wine
+  // for the rare "other variable updates": [fill, text].
+  // Removed nodes also get a dashed border, changed ones a double-width one: not colour only.
+  var PALETTE = {
+    optimizer: ["#D55E00", "#ffffff"], gradient: ["#E69F00", "#1d1d1d"],
+    loss: ["#CC79A7", "#1d1d1d"], random: ["#F0E442", "#1d1d1d"],
+    batchnorm: ["#0072B2", "#ffffff"], update: ["#882255", "#ffffff"],
+    variable: ["#56B4E9", "#1d1d1d"],
+    other: ["#9a9a9a", "#1d1d1d"], kept: ["#ffffff", "#1d2430"],
+    changed: ["#009E73", "#ffffff"], added: ["#1d1d1d", "#ffffff"]
+  };
+  var NEUTRAL = ["#eef3fb", "#1d2430"];
+  function fateKey(f) { return f >= 0 ? FATES[f][0] : ""; }
+  function colours(f) { return PALETTE[fateKey(f)] || NEUTRAL; }
   // Boxes with more edges than this are laid out without them (as TensorBoard extracts
   // high-degree nodes); their edges are drawn faint and straight. Only for busy views.
   var HUB_DEGREE = 24, HUB_MIN_EDGES = 150;
@@ -92,14 +108,22 @@
     });
     var fit = h("button", "k2-fit", tools, "Fit");
     fit.title = "Fit the graph to the pane";
-    fit.addEventListener("click", function () { self.fit(false); });
+    fit.addEventListener("click", function () {
+      if (state.linked && self.other()) firstView(0.02); else self.fit(false);
+    });
     var reset = h("button", "k2-reset", tools, "Reset");
     reset.title = "Back to the first view";
     reset.addEventListener("click", function () {
       self.expanded = new Set(d.expanded);
       self.render();
-      self.fit(true);
+      firstView();
     });
+    var svgBtn = h("button", "k2-svg", tools, "SVG");
+    svgBtn.title = "Download this pane's graph as an SVG file (made here, offline)";
+    svgBtn.addEventListener("click", function () { self.download("svg"); });
+    var pngBtn = h("button", "k2-png", tools, "PNG");
+    pngBtn.title = "Download this pane's graph as a PNG image (made here, offline)";
+    pngBtn.addEventListener("click", function () { self.download("png"); });
     this.status = h("div", "k2-status", pane);
     var canvas = h("div", "k2-canvas", pane);
     this.canvas = canvas;
@@ -112,7 +136,31 @@
     }, defs);
     s("path", { d: "M0,0 L10,5 L0,10 z", "class": "k2-arrow" }, marker);
     this.vp = s("g", { "class": "k2-viewport" }, svg);
+    this.details = h("div", "k2-details", pane);
+    this.details.hidden = true;
     this.bindPanZoom();
+  };
+
+  Pane.prototype.other = function () {
+    return state.panes.length === 2 ? state.panes[1 - this.index] : null;
+  };
+
+  // What happened to node i, as an index into FATES (-1: no diff).
+  Pane.prototype.fate = function (i) {
+    var st = this.n.st[i];
+    if (st === 2) return this.n.ca[i];
+    if (st === 1) return N_CAT;
+    if (st === 4) return N_CAT + 1;
+    if (st === 3) return N_CAT + 2;
+    return -1;
+  };
+
+  Pane.prototype.scopeIndex = function () {
+    if (!this.byScopeName) {
+      this.byScopeName = new Map();
+      for (var k = 1; k < this.sc.label.length; k++) this.byScopeName.set(this.scopeName(k), k);
+    }
+    return this.byScopeName;
   };
 
   Pane.prototype.say = function (text, warn) {
@@ -179,7 +227,7 @@
     expanded.forEach(function (sidx) {
       if (sidx > 0 && self.isVisibleScope(sidx, expanded)) clusters.push(sidx);
     });
-    return { boxes: boxes, edges: edges, clusters: clusters };
+    return { boxes: boxes, edges: edges, clusters: clusters, box: box };
   };
 
   Pane.prototype.countBoxes = function (expanded) {
@@ -188,7 +236,7 @@
     return seen.size;
   };
 
-  Pane.prototype.expand = function (sidx) {
+  Pane.prototype.expand = function (sidx, mirrored) {
     var next = new Set(this.expanded);
     next.add(sidx);
     var count = this.countBoxes(next);
@@ -201,10 +249,24 @@
     var before = this.expanded;
     this.expanded = next;
     if (!this.render()) { this.expanded = before; this.render(); return false; }
+    if (!mirrored) this.mirror(sidx, true);
     return true;
   };
 
-  Pane.prototype.collapse = function (sidx) {
+  // With linked panes, open (or close) the scope of the same name in the other pane.
+  Pane.prototype.mirror = function (sidx, open) {
+    var o = this.other();
+    if (!o || !state.linked) return;
+    var k = o.scopeIndex().get(this.scopeName(sidx));
+    if (k === undefined) return;
+    if (open) {
+      if (!o.expanded.has(k) && o.isVisibleScope(k, o.expanded)) o.expand(k, true);
+    } else if (o.expanded.has(k)) {
+      o.collapse(k, true);
+    }
+  };
+
+  Pane.prototype.collapse = function (sidx, mirrored) {
     var p = this.sc.p, next = new Set();
     this.expanded.forEach(function (x) {
       var up = x;
@@ -213,6 +275,7 @@
     });
     this.expanded = next;
     this.render();
+    if (!mirrored) this.mirror(sidx, false);
   };
 
   Pane.prototype.boxSize = function (id) {
@@ -221,8 +284,19 @@
       var label = clip(this.opLabel(i), 30), op = clip(this.d.ops[this.n.op[i]], 30);
       return [Math.max(64, Math.max(label.length, op.length * 0.9) * 6.4 + 16), 32];
     }
-    var lab = clip(this.sc.label[i], 30);
-    return [Math.max(80, lab.length * 6.6 + 22), 38];
+    // a closed scope grows with the nodes it holds, so big groups (the optimizer) stand out
+    var lab = clip(this.sc.label[i], 30), grow = Math.log2(1 + this.sc.cnt[i] / 10);
+    return [Math.max(80 + 14 * grow, lab.length * 6.6 + 22, this.scopeSub(i).length * 5.4 + 16),
+            38 + Math.min(30, 6 * grow)];
+  };
+
+  Pane.prototype.scopeSub = function (i) {
+    var sub = fmt(this.sc.cnt[i]) + " nodes", fc = this.sc.fc[i], ch = 0;
+    for (var k = 0; k < fc.length; k += 2) if (fc[k] === N_CAT + 1) ch = fc[k + 1];
+    if (this.sc.rm[i]) sub += " \u00b7 " + fmt(this.sc.rm[i]) + " removed";
+    if (ch) sub += " \u00b7 " + fmt(ch) + " changed";
+    if (this.sc.ad[i]) sub += " \u00b7 " + fmt(this.sc.ad[i]) + " added";
+    return sub;
   };
 
   Pane.prototype.opLabel = function (i) {
@@ -288,6 +362,7 @@
       state.errors.push("layout: " + err.message);
       return false;
     }
+    this.box = vis.box;
     this.draw(g, vis);
     this.nBoxes = vis.boxes.size;
     this.nEdges = vis.edges.size;
@@ -295,7 +370,7 @@
     var d = this.d;
     this.counts.textContent = fmt(d.nNodes) + " nodes \u00b7 " + fmt(d.nOpTypes)
       + " op types \u00b7 " + fmt(vis.boxes.size) + " boxes shown";
-    this.say("Click a box to open it, a frame's title to close it; drag to pan, wheel to zoom."
+    this.say("Click a box to open it (a frame's title closes it), an op for its details."
       + " (" + Math.round(this.layoutMs) + " ms)");
     if (this.matches) this.markMatches();
     return true;
@@ -357,51 +432,103 @@
     var self = this, i = +id.slice(1), isOp = id[0] === "n";
     var x = nd.x - nd.width / 2, y = nd.y - nd.height / 2;
     var cls = "k2-box " + (isOp ? "k2-op" : "k2-scope");
-    var cat = -1;
-    if (isOp) {
-      var st = this.n.st[i];
-      if (st === 2) { cat = this.n.ca[i]; cls += " k2-removed k2-cat-" + CATS[cat][0]; }
-      else if (st === 3) cls += " k2-added";
-    } else {
-      if (this.sc.rm[i]) cls += " k2-has-removed";
-      if (this.sc.ad[i]) cls += " k2-has-added";
-    }
+    // fates beneath this box, commonest first: [fate, count, fate, count, ...]
+    var fc = isOp ? (this.fate(i) >= 0 ? [this.fate(i), 1] : []) : this.sc.fc[i];
+    var main = fc.length ? fc[0] : -1, col = colours(main);
+    if (main >= 0) cls += " k2-f-" + fateKey(main);
+    if (main >= 0 && main < N_CAT) cls += " k2-removed";
+    if (!isOp && this.sc.rm[i]) cls += " k2-has-removed";
+    if (!isOp && this.sc.ad[i]) cls += " k2-has-added";
     if (this.hubs && this.hubs.has(id)) cls += " k2-hub";
     var grp = s("g", { "class": cls, "data-id": id }, layer);
     if (!isOp) s("rect", { "class": "k2-shadow", x: x + 3, y: y + 3, width: nd.width,
                            height: nd.height, rx: 5 }, grp);
-    s("rect", { "class": "k2-body", x: x, y: y, width: nd.width, height: nd.height,
-                rx: isOp ? 10 : 5 }, grp);
-    var t1 = s("text", { x: nd.x, y: y + 13, "text-anchor": "middle" }, grp);
-    var t2 = s("text", { "class": "k2-sub", x: nd.x, y: y + 25, "text-anchor": "middle" }, grp);
+    var body = s("rect", { "class": "k2-body", x: x, y: y, width: nd.width, height: nd.height,
+                           rx: isOp ? 10 : 5, fill: col[0] }, grp);
+    if (main >= 0 && main < N_CAT) body.setAttribute("stroke-dasharray", "4 2");
+    if (main === N_CAT + 1) body.setAttribute("stroke-width", "3");
+    var mid = isOp ? nd.y : nd.y - 3;
+    var t1 = s("text", { x: nd.x, y: mid - 3, "text-anchor": "middle", fill: col[1] }, grp);
+    var t2 = s("text", { "class": "k2-sub", x: nd.x, y: mid + 9, "text-anchor": "middle",
+                         fill: col[1] }, grp);
     if (isOp) {
       t1.textContent = clip(this.opLabel(i), 30);
       t2.textContent = clip(this.d.ops[this.n.op[i]], 30);
     } else {
       t1.textContent = clip(this.sc.label[i], 30);
-      var sub = fmt(this.sc.cnt[i]) + " ops";
-      if (this.sc.rm[i]) sub += " \u00b7 " + fmt(this.sc.rm[i]) + " removed";
-      if (this.sc.ad[i]) sub += " \u00b7 " + fmt(this.sc.ad[i]) + " added";
-      t2.textContent = sub;
-      if (this.sc.rm[i] || this.sc.ad[i]) {
-        var frac = (this.sc.rm[i] || this.sc.ad[i]) / Math.max(1, this.sc.cnt[i]);
-        var bcls = this.sc.rm[i] ? "k2-bar k2-cat-" + CATS[this.sc.rc[i]][0]
-          : "k2-bar k2-added-bar";
-        s("rect", { "class": bcls, x: x + 1, y: y + nd.height - 5,
-                    width: Math.max(2, (nd.width - 2) * frac), height: 4 }, grp);
-      }
-      grp.addEventListener("click", function (ev) {
-        if (self.dragged) return;
-        ev.stopPropagation();
-        hideTip();
-        self.expand(i);
-      });
+      t2.textContent = this.scopeSub(i);
+      if (fc.length > 2) this.stackedBar(grp, x, y + nd.height - 8, nd.width, fc);
     }
+    grp.addEventListener("click", function (ev) {
+      if (self.dragged) return;
+      ev.stopPropagation();
+      hideTip();
+      if (isOp) self.showDetails(i); else self.expand(i);
+    });
     grp.addEventListener("mouseenter", function (ev) {
       showTip(ev, isOp ? self.opTip(i) : self.scopeTip(i));
+      self.markTwins(id);
     });
     grp.addEventListener("mousemove", moveTip);
-    grp.addEventListener("mouseleave", hideTip);
+    grp.addEventListener("mouseleave", function () {
+      hideTip();
+      self.markTwins(null);
+    });
+  };
+
+  // A small bar along a box's bottom: one segment per fate, as wide as its share of nodes.
+  Pane.prototype.stackedBar = function (grp, x, y, width, fc) {
+    var total = 0, k;
+    for (k = 1; k < fc.length; k += 2) total += fc[k];
+    var bar = s("g", { "class": "k2-stack" }, grp), at = x + 2, w = width - 4;
+    s("rect", { x: at - 1, y: y - 1, width: w + 2, height: 7, fill: "#ffffff",
+                stroke: "#1d2430", "stroke-width": 0.5 }, bar);
+    for (k = 0; k < fc.length; k += 2) {
+      var part = w * fc[k + 1] / total;
+      var seg = s("rect", { "class": "k2-seg", x: at, y: y, width: Math.max(part, 0.5),
+                            height: 5, fill: colours(fc[k])[0], "data-fate": fateKey(fc[k]) },
+                  bar);
+      var t = s("title", {}, seg);
+      t.textContent = FATES[fc[k]][1] + ": " + fmt(fc[k + 1]);
+      at += part;
+    }
+  };
+
+  // The boxes of the other pane that hold the namesakes of the nodes in box ``id``.
+  Pane.prototype.twinBoxes = function (id) {
+    var o = this.other(), out = new Set();
+    if (!o || !o.box || !this.box) return out;
+    var tw = this.n.tw, box = this.box, i;
+    var add = function (j) {
+      if (j < 0) return;
+      var b = o.box[j];
+      if (b === undefined) {  // folded there: its consumers' box shows it
+        var up = o.n.p[j];
+        if (up > 0) b = o.boxOf(j, o.expanded);
+        if (b === undefined || b[0] === "n") return;
+      }
+      out.add(b);
+    };
+    if (id[0] === "n") { add(tw[+id.slice(1)]); return out; }
+    for (i = 0; i < box.length; i++) if (box[i] === id) add(tw[i]);
+    return out;
+  };
+
+  Pane.prototype.markTwins = function (id) {
+    var o = this.other();
+    if (!o) return;
+    var old = o.vp.querySelectorAll(".k2-twin");
+    for (var k = 0; k < old.length; k++) old[k].classList.remove("k2-twin");
+    var mine = this.vp.querySelectorAll(".k2-hot");
+    for (k = 0; k < mine.length; k++) mine[k].classList.remove("k2-hot");
+    state.twins = [];
+    if (id === null) return;
+    var el = this.vp.querySelector('[data-id="' + id + '"]');
+    if (el) el.classList.add("k2-hot");
+    this.twinBoxes(id).forEach(function (b) {
+      var t = o.vp.querySelector('.k2-box[data-id="' + b + '"]');
+      if (t) { t.classList.add("k2-twin"); state.twins.push(b); }
+    });
   };
 
   Pane.prototype.statusText = function (i) {
@@ -409,7 +536,114 @@
     if (st === 2) return "removed (" + CATS[this.n.ca[i]][1] + ")";
     if (st === 3) return "added";
     if (st === 1) return "kept";
+    if (st === 4) return "changed at freezing";
     return "";
+  };
+
+  Pane.prototype.consumersOf = function (i) {
+    if (!this.users) {
+      var n = this.n, users = new Array(n.op.length);
+      for (var j = 0; j < n.op.length; j++) {
+        var lists = [n.in[j], n.fo[j]];
+        for (var a = 0; a < 2; a++) {
+          for (var k = 0; k < lists[a].length; k++) {
+            var src = lists[a][k];
+            (users[src] || (users[src] = [])).push(j);
+          }
+        }
+      }
+      this.users = users;
+    }
+    return this.users[i] || [];
+  };
+
+  // "Const float32 (3, 3, 1, 32)" for a constant; for a read of constants, what it reads.
+  Pane.prototype.constText = function (j, depth) {
+    var n = this.n, d = this.d, op = d.ops[n.op[j]], dtype = "", shape = "", self = this;
+    d.attrs[n.at[j]].forEach(function (kv) {
+      if (kv[0] === "dtype") dtype = kv[1];
+      if (kv[0] === "value") {
+        var m = /^tensor (\S+) (\([^)]*\))/.exec(kv[1]);
+        if (m) { dtype = m[1]; shape = m[2]; }
+      }
+    });
+    if (!shape) shape = d.shapes[n.sh[j]] || "";
+    var text = op + (dtype ? " " + dtype : "") + (shape ? " " + shape : "");
+    if ((depth || 0) < 3 && n.fo[j].length) {
+      text += " ← " + n.fo[j].slice(0, 2).map(function (k) {
+        return self.constText(k, (depth || 0) + 1);
+      }).join(", ");
+    }
+    return text;
+  };
+
+  // The details panel of node i: op, diff, shape, attributes, inputs, consumers, constants.
+  Pane.prototype.showDetails = function (i) {
+    var n = this.n, d = this.d, self = this, box = this.details;
+    this.selected = i;
+    box.textContent = "";
+    box.hidden = false;
+    var head = h("div", "k2-dhead", box);
+    h("b", "k2-dname", head, this.fullName(i));
+    var close = h("button", "k2-dclose", head, "\u00d7");
+    close.title = "Close the details";
+    close.addEventListener("click", function () { self.hideDetails(); });
+    var table = h("table", "", box);
+    function row(k, v) {
+      var tr = h("tr", "", table);
+      h("th", "", tr, k);
+      h("td", "", tr, v);
+      return tr;
+    }
+    row("op", d.ops[n.op[i]]);
+    var st = this.statusText(i);
+    if (st) row("diff", st);
+    var o = this.other();
+    if (o && n.tw[i] >= 0) {
+      row("other pane", o.fullName(n.tw[i]) + " (" + o.d.ops[o.n.op[n.tw[i]]] + ")");
+    }
+    if (d.shapes[n.sh[i]]) row("output shape", d.shapes[n.sh[i]]);
+    d.attrs[n.at[i]].forEach(function (kv) { row("attr " + kv[0], kv[1]); });
+    function list(title, items, text) {
+      if (!items.length) return;
+      h("div", "k2-dsec", box, title + " (" + items.length + ")");
+      var ul = h("ul", "", box);
+      items.slice(0, 50).forEach(function (j) { h("li", "", ul, text(j)); });
+      if (items.length > 50) h("li", "", ul, "\u2026 " + (items.length - 50) + " more");
+    }
+    list("inputs", n.in[i], function (j) {
+      return self.fullName(j) + "  (" + d.ops[n.op[j]] + ")";
+    });
+    list("constants and variables read", n.fo[i], function (j) {
+      return self.fullName(j) + "  (" + self.constText(j) + ")";
+    });
+    list("consumers", this.consumersOf(i), function (j) {
+      return self.fullName(j) + "  (" + d.ops[n.op[j]] + ")";
+    });
+    if (n.cc[i]) h("div", "k2-dsec", box, n.cc[i] + " control input(s), not drawn");
+    if (o && n.tw[i] >= 0) o.centerOnNode(n.tw[i]);
+  };
+
+  Pane.prototype.hideDetails = function () {
+    this.details.hidden = true;
+    this.selected = -1;
+  };
+
+  // Bring the box holding node j into view (without opening anything).
+  Pane.prototype.centerOnNode = function (j) {
+    var b = this.box && this.box[j];
+    if (b === undefined) b = this.boxOf(j, this.expanded);
+    var el = this.vp.querySelector('.k2-box[data-id="' + b + '"]');
+    if (!el) return;
+    el.classList.add("k2-twin");
+    var r = el.querySelector("rect.k2-body");
+    var x = +r.getAttribute("x") + +r.getAttribute("width") / 2;
+    var y = +r.getAttribute("y") + +r.getAttribute("height") / 2;
+    var v = this.view, w = this.canvas.clientWidth, ht = this.canvas.clientHeight;
+    var sx = v.x + x * v.k, sy = v.y + y * v.k;
+    if (sx > 20 && sx < w - 20 && sy > 20 && sy < ht - 20) return;  // already in view
+    this.view = { x: w / 2 - x * v.k, y: ht / 2 - y * v.k, k: v.k };
+    this.apply();
   };
 
   Pane.prototype.opTip = function (i) {
@@ -553,6 +787,34 @@
     this.apply();
   };
 
+  // Zoom to scale k keeping the point (px, py) of the canvas in place.
+  Pane.prototype.zoomAt = function (k, px, py) {
+    var v = this.view;
+    this.view = { x: px - (px - v.x) * (k / v.k), y: py - (py - v.y) * (k / v.k), k: k };
+    this.apply();
+  };
+
+  Pane.prototype.setActive = function (on) {
+    this.active = on;
+    this.canvas.classList.toggle("k2-active", on);
+  };
+
+  // The largest scale (at most 1) showing the whole graph, but never below ``floor``.
+  Pane.prototype.fitScale = function (floor) {
+    var w = this.canvas.clientWidth || 600, ht = this.canvas.clientHeight || 400;
+    var k = Math.min(w / this.graphSize[0], ht / this.graphSize[1], 1);
+    return Math.max(k, floor);
+  };
+
+  // Show the graph at scale k: centred if it fits, else from its top, centred across.
+  Pane.prototype.showAt = function (k) {
+    var w = this.canvas.clientWidth || 600, ht = this.canvas.clientHeight || 400;
+    var gw = this.graphSize[0] * k, gh = this.graphSize[1] * k;
+    this.view = { x: (w - gw) / 2, y: gh <= ht ? (ht - gh) / 2 : 0, k: k };
+    if (gw > w) this.view.x = Math.min(0, (w - gw) / 2);
+    this.apply();
+  };
+
   Pane.prototype.centerOn = function (id) {
     var box = this.vp.querySelector('[data-id="' + id + '"] rect.k2-body');
     if (!box) return;
@@ -566,17 +828,27 @@
 
   Pane.prototype.bindPanZoom = function () {
     var self = this, svg = this.svg, start = null;
+    // The wheel scrolls the page (notebook) unless Ctrl/Cmd is held or the pane was clicked:
+    // only then does it zoom. The pane stays "active" until the pointer leaves it.
     svg.addEventListener("wheel", function (ev) {
+      if (!(ev.ctrlKey || ev.metaKey || self.active)) {
+        state.scrollPassed = (state.scrollPassed || 0) + 1;
+        return;
+      }
       ev.preventDefault();
       var r = svg.getBoundingClientRect(), v = self.view;
       var f = Math.exp(-ev.deltaY * (ev.deltaMode ? 0.05 : 0.0015));
       var k = Math.min(Math.max(v.k * f, 0.02), 6);
-      var px = ev.clientX - r.left, py = ev.clientY - r.top;
-      self.view = { x: px - (px - v.x) * (k / v.k), y: py - (py - v.y) * (k / v.k), k: k };
-      self.apply();
+      self.zoomAt(k, ev.clientX - r.left, ev.clientY - r.top);
+      if (state.linked && self.other()) {
+        var o = self.other();
+        o.zoomAt(k, o.canvas.clientWidth / 2, o.canvas.clientHeight / 2);
+      }
     }, { passive: false });
+    svg.addEventListener("pointerleave", function () { self.setActive(false); });
     svg.addEventListener("pointerdown", function (ev) {
       if (ev.button !== 0) return;
+      self.setActive(true);
       start = { x: ev.clientX, y: ev.clientY, vx: self.view.x, vy: self.view.y };
       self.dragged = false;
     });
@@ -598,32 +870,173 @@
     });
   };
 
+  // ---- export -----------------------------------------------------------------------------
+  // The pane's whole graph as a standalone SVG document (styles inlined), made in the page.
+  Pane.prototype.svgText = function () {
+    var gw = Math.ceil(this.graphSize[0]), gh = Math.ceil(this.graphSize[1]);
+    var clone = this.svg.cloneNode(true);
+    clone.setAttribute("xmlns", SVGNS);
+    clone.setAttribute("width", gw);
+    clone.setAttribute("height", gh);
+    clone.setAttribute("viewBox", "0 0 " + gw + " " + gh);
+    clone.querySelector(".k2-viewport").removeAttribute("transform");
+    ["k2-twin", "k2-hot", "k2-match"].forEach(function (c) {
+      var marked = clone.querySelectorAll("." + c);
+      for (var k = 0; k < marked.length; k++) marked[k].classList.remove(c);
+    });
+    var title = document.createElementNS(SVGNS, "title");
+    title.textContent = this.d.title;
+    var style = document.createElementNS(SVGNS, "style");
+    style.textContent = document.querySelector("style").textContent;
+    var bg = document.createElementNS(SVGNS, "rect");
+    bg.setAttribute("width", gw);
+    bg.setAttribute("height", gh);
+    bg.setAttribute("fill", "#ffffff");
+    clone.insertBefore(bg, clone.firstChild);
+    clone.insertBefore(style, clone.firstChild);
+    clone.insertBefore(title, clone.firstChild);
+    return '<?xml version="1.0" encoding="UTF-8"?>\n'
+      + new XMLSerializer().serializeToString(clone);
+  };
+
+  function saveBlob(blob, name) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    state.downloads.push({ name: name, bytes: blob.size, type: blob.type });
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 60000);
+  }
+
+  Pane.prototype.fileName = function (ext) {
+    return (this.d.title.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[_.]+/, "") || "graph")
+      + "." + ext;
+  };
+
+  Pane.prototype.download = function (kind) {
+    var self = this, text = this.svgText();
+    if (kind === "svg") {
+      saveBlob(new Blob([text], { type: "image/svg+xml" }), this.fileName("svg"));
+      return;
+    }
+    var gw = Math.ceil(this.graphSize[0]), gh = Math.ceil(this.graphSize[1]);
+    // at most 2x, 8,000 px a side and 24 Mpixel (what browsers' canvases safely hold)
+    var k = Math.min(2, 8000 / gw, 8000 / gh, Math.sqrt(24e6 / (gw * gh)));
+    var img = new Image();
+    img.onload = function () {
+      var c = document.createElement("canvas");
+      c.width = Math.max(1, Math.round(gw * k));
+      c.height = Math.max(1, Math.round(gh * k));
+      var ctx = c.getContext("2d");
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, c.width, c.height);
+      ctx.drawImage(img, 0, 0, c.width, c.height);
+      c.toBlob(function (blob) {
+        if (blob) saveBlob(blob, self.fileName("png"));
+        else self.say("Could not make the PNG (the graph is too large).", true);
+      }, "image/png");
+    };
+    img.onerror = function () { self.say("Could not make the PNG.", true); };
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+  };
+
   // ---- page ----------------------------------------------------------------------------
+  // Both panes at one scale (the smaller of their whole-graph fits, never below ``floor``) so
+  // sizes compare honestly; unlinked, each pane at its own.
+  var READABLE = 0.6;
+  function firstView(floor) {
+    if (floor === undefined) floor = READABLE;
+    var ks = state.panes.map(function (p) { return p.fitScale(floor); });
+    var shared = Math.min.apply(null, ks);
+    state.panes.forEach(function (p, k) { p.showAt(state.linked ? shared : ks[k]); });
+    state.scale = shared;
+  }
+
+  function legendItem(parent, fate, label) {
+    var item = h("span", "k2-legend-item", parent);
+    item.dataset.fate = fateKey(fate);
+    var sw = h("span", "k2-swatch", item);
+    sw.style.background = colours(fate)[0];
+    if (fate < N_CAT) sw.style.borderStyle = "dashed";
+    item.appendChild(document.createTextNode(label));
+    return item;
+  }
+
+  // One row per stage: its title, a bar as long as its node count, split by what happened.
+  function buildBars(top) {
+    if (!DATA.stages.length) return;
+    var box = h("div", "", top), most = 1;
+    box.id = "k2-bars";
+    DATA.stages.forEach(function (st) { most = Math.max(most, st.count); });
+    DATA.stages.forEach(function (st, k) {
+      var row = h("div", "k2-barrow", box);
+      row.dataset.stage = String(k);
+      h("span", "k2-barlabel", row, st.title);
+      var track = h("span", "k2-track", row);
+      var bar = h("span", "k2-bar", track);
+      bar.style.width = Math.max(0.3, 100 * st.count / most) + "%";
+      st.parts.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (part) {
+        var seg = h("span", "k2-barseg", bar);
+        seg.style.width = (100 * part[1] / Math.max(1, st.count)) + "%";
+        seg.style.background = colours(part[0])[0];
+        seg.dataset.fate = fateKey(part[0]);
+        seg.title = FATES[part[0]][1] + ": " + fmt(part[1]);
+      });
+      h("span", "k2-barcount", row, fmt(st.count) + " nodes");
+    });
+  }
+
   function buildTop() {
     var top = document.getElementById("k2-top");
-    if (!DATA.summary) return;
-    h("span", "", top, "Diff: ");
-    h("span", "", top, DATA.summary).id = "k2-summary";
-    var legend = h("div", "k2-legend", top);
-    h("span", "", legend, "Left pane:");
-    var present = new Set();
-    var left = DATA.panes[0].n;
-    for (var i = 0; i < left.st.length; i++) if (left.st[i] === 2) present.add(left.ca[i]);
-    var sw = h("span", "", legend);
-    h("span", "k2-swatch k2-sw-kept", sw);
-    sw.appendChild(document.createTextNode("kept"));
-    CATS.forEach(function (c, k) {
-      if (!present.has(k)) return;
-      var item = h("span", "k2-legend-item", legend);
-      item.dataset.cat = c[0];
-      h("span", "k2-swatch k2-sw-" + c[0], item);
-      item.appendChild(document.createTextNode("removed: " + c[1]));
-    });
-    var added = h("span", "", legend);
-    h("span", "k2-swatch k2-sw-added", added);
-    added.appendChild(document.createTextNode("right pane: added"));
+    if (DATA.summary) {
+      var sum = h("div", "", top);
+      sum.id = "k2-summary";
+      sum.textContent = DATA.summary;
+      buildBars(top);
+      var legend = h("div", "k2-legend", top);
+      var present = new Set();
+      state.panes.forEach(function (p) {
+        for (var i = 0; i < p.n.st.length; i++) present.add(p.fate(i));
+      });
+      h("span", "k2-legend-head", legend,
+        DATA.stages.length === 3 ? "removed at tracing:" : "removed:");
+      CATS.forEach(function (c, k) { if (present.has(k)) legendItem(legend, k, c[1]); });
+      h("span", "k2-legend-head", legend, "\u00b7");
+      [N_CAT, N_CAT + 1, N_CAT + 2].forEach(function (f) {
+        if (present.has(f)) legendItem(legend, f, FATES[f][1]);
+      });
+    }
+    var bar = h("div", "k2-controls", top);
+    if (DATA.panes.length === 2) {
+      var lab = h("label", "", bar);
+      var link = h("input", "", lab);
+      link.type = "checkbox";
+      link.checked = true;
+      link.id = "k2-link";
+      lab.appendChild(document.createTextNode(" link panes (one scale, open scopes in both)"));
+      link.addEventListener("change", function () { state.linked = link.checked; firstView(); });
+      var both = h("input", "k2-search-both", bar);
+      both.type = "search";
+      both.placeholder = "search both panes";
+      both.title = "Regular expression on node names and op types, in both panes";
+      var timer = null;
+      both.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          state.panes.forEach(function (p) { p.input.value = both.value; p.search(both.value); });
+        }, 180);
+      });
+      both.addEventListener("keydown", function (ev) {
+        if (ev.key !== "Enter") return;
+        state.panes.forEach(function (p) { p.search(both.value); p.reveal(); });
+      });
+    }
+    var hint = h("span", "", bar, "The wheel scrolls the page; Ctrl/\u2318 + wheel zooms "
+      + "(plain wheel too after a click on a graph); drag pans.");
+    hint.id = "k2-hint";
     if (DATA.table && DATA.table.length) {
-      var det = h("details", "", top);
+      var det = h("details", "", bar);
       h("summary", "", det, "per op type");
       var wrap = h("div", "", det);
       wrap.id = "k2-table";
@@ -637,9 +1050,12 @@
   }
 
   function main() {
-    buildTop();
+    state.linked = true;
+    state.downloads = [];
+    state.twins = [];
     var root = document.getElementById("k2-panes");
     DATA.panes.forEach(function (d, k) { state.panes.push(new Pane(root, d, k)); });
+    buildTop();
     state.panes.forEach(function (p) {
       try {
         if (!p.render()) p.graphSize = [1, 1];
@@ -648,17 +1064,15 @@
         p.say("Could not draw this graph: " + (err && err.message), true);
         p.graphSize = [1, 1];
       }
-      p.fit(true);
     });
+    firstView();
     // Drawn (laid out, in the DOM) now; painted at the next frame, which a browser may delay
     // for an iframe scrolled out of view, so "ready" does not wait for it.
     state.drawnMs = performance.now();
     state.ready = true;
     document.body.setAttribute("data-ready", "1");
     requestAnimationFrame(function () { state.firstPaintMs = performance.now(); });
-    window.addEventListener("resize", function () {
-      state.panes.forEach(function (p) { p.fit(true); });
-    });
+    window.addEventListener("resize", function () { firstView(); });
   }
 
   main();

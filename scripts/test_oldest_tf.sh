@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The fast tests on the OLDEST supported TensorFlow (requirements-oldest.txt), in a second venv
+# .venv-oldest beside .venv. Every other pin comes from requirements-test.txt, so only the
+# TensorFlow stack differs. A re-run with pip's cache warm only checks what is installed.
+# Extra arguments go to pytest (default: quiet). Markers skipped: notebooks, browser and
+# jupyterlab (they run on the pinned version in scripts/test.sh) and slow.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.venv-oldest
+python="${PYTHON:-python3}"
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+# requirements-test.txt and the files it includes, without the lines requirements-oldest.txt owns
+rest="$(mktemp)"
+trap 'rm -f "$rest"' EXIT
+cat requirements.txt requirements-runtimes.txt requirements-test.txt \
+  | grep -v -E '^\s*(-r|#|$)' \
+  | grep -v -i -E '^(tensorflow|tensorflow-cpu|tensorboard|keras|numpy|protobuf|h5py|onnx)\s*[=<>~;]' \
+  > "$rest"
+echo "== installing requirements-oldest.txt into $venv"
+"$venv/bin/python" -m pip install --quiet -r requirements-oldest.txt -r "$rest"
+"$venv/bin/python" -m pip install --quiet --no-deps -e .
+echo "== $venv: $("$venv/bin/python" -c 'import tensorflow as tf, keras
+print("tensorflow", tf.__version__, "keras", keras.__version__)' 2>/dev/null)"
+echo "== pytest (fast tier, oldest TensorFlow)"
+markers="not notebooks and not browser and not jupyterlab and not slow"
+"$venv/bin/python" -m pytest -m "$markers" -p no:cacheprovider "${@:--q}"
