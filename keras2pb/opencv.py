@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -35,6 +36,8 @@ _ADDS = {"BiasAdd", "Add", "AddV2"}
 #: How OpenCV wants 4-D image tensors: NCHW blobs (``x.transpose(0, 3, 1, 2)``).
 NCHW = (0, 3, 1, 2)
 NHWC = (0, 2, 3, 1)
+#: Where OpenCV says an error happened: "OpenCV(5.0.0) /io/opencv/.../x.cpp:167: error: ".
+_CV_WHERE = re.compile(r"^OpenCV\([^)]*\) \S+:\d+: error: ")
 #: Seconds a child process may take before it is stopped.
 CHILD_TIMEOUT = 900.0
 
@@ -472,9 +475,10 @@ def _read_net(cv2: Any, path: str, fmt: str, engine: str) -> Any:
 
 
 def _cv_message(exc: Exception) -> str:
+    """OpenCV's reason, without its ``OpenCV(5.0.0) /io/.../file.cpp:167: error:`` prefix."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     useful = [ln for ln in lines if "error:" in ln] or lines or ["unknown error"]
-    return one_line(useful[-1])
+    return one_line(_CV_WHERE.sub("", useful[-1]))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Keras2pbError
+from .errors import Keras2pbError, one_line
 
 #: Column key -> title, in table order.
 COLUMNS = {"tf": "TensorFlow load", "c": "C client", "opencv": "OpenCV via --for-opencv",
@@ -117,8 +117,13 @@ def _inputs(graph: Any, n: int, seed: int) -> dict[str, np.ndarray]:
     return default_inputs(graph, n=n, seed=seed)
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
+def _reason(exc: BaseException) -> str:
+    """The error's one line for a cell, without the (temporary) file name it starts with."""
+    text = str(exc)
+    prefix = f"{getattr(exc, 'path', None)}: "
+    if isinstance(exc, Keras2pbError) and exc.path is not None and text.startswith(prefix):
+        text = text[len(prefix):]
+    return one_line(text, 200)
 
 
 def _compare(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> float:
@@ -174,9 +179,9 @@ def check_model(row: Row, folder: str | os.PathLike, columns: list[str] | None =
                 for b, (fb, ref) in cases.items():
                     cell.diffs[b] = _compare(ref, run(fb))
             except Keras2pbError as exc:
-                cell = Cell(reason=_one_line(exc))
+                cell = Cell(reason=_reason(exc))
             except Exception as exc:  # a runtime's own error types: one line in the cell
-                cell = Cell(reason=f"{type(exc).__name__}: {_one_line(exc)}")
+                cell = Cell(reason=f"{type(exc).__name__}: {_reason(exc)}")
             cells[col] = cell
     return cells
 
