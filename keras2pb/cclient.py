@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -18,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Keras2pbError
-from .sidecar import read_sidecar
+from .errors import Keras2pbError, one_line
+from .isolation import run_child
+from .sidecar import require_sidecar
 
 #: The C sources and their build script.
 C_DIR = Path(__file__).resolve().parent.parent / "examples" / "c"
@@ -46,13 +46,13 @@ def build_c_client(out: str | os.PathLike, timeout: float = 300) -> Path:
     if c_compiler() is None:
         raise Keras2pbError(f"no C compiler ({os.environ.get('CC', 'cc')}): install one "
                             "(Debian/Ubuntu: apt-get install gcc) to build the C client")
-    env = dict(os.environ, PYTHON=sys.executable)
-    proc = subprocess.run(["bash", str(script), str(out)], capture_output=True, text=True,
-                          env=env, timeout=timeout, check=False)
+    proc = run_child([str(script), str(out)], program="bash", path=script, timeout=timeout,
+                     env={"PYTHON": sys.executable},
+                     crashed="building the C client crashed ({signal})")
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()] or ["no message"]
         errors = [ln for ln in lines if "error" in ln] or lines
-        raise Keras2pbError(f"building the C client failed: {errors[0].strip()[:300]}", script)
+        raise Keras2pbError(f"building the C client failed: {one_line(errors[0])}", script)
     return out
 
 
@@ -95,10 +95,7 @@ def run_c_client(binary: str | os.PathLike, pb_path: str | os.PathLike, feeds: A
     Keras2pbError with the client's one-line message when it fails.
     """
     pb_path = Path(pb_path)
-    sidecar = read_sidecar(pb_path)
-    if sidecar is None:
-        raise Keras2pbError(f"{pb_path}: no sidecar {pb_path.name}.json naming the inputs and "
-                            "outputs; freeze the model with keras2pb to get one")
+    sidecar = require_sidecar(pb_path)
     names = [e["name"] for e in sidecar["inputs"]]
     if not isinstance(feeds, dict):
         if len(names) != 1:
@@ -111,9 +108,11 @@ def run_c_client(binary: str | os.PathLike, pb_path: str | os.PathLike, feeds: A
             files[name.split(":")[0]] = Path(tmp) / f"in{len(files)}.npy"
             np.save(files[name.split(":")[0]],
                     np.ascontiguousarray(array, dtype=np.float32))
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        proc = subprocess.run(c_command(binary, pb_path, files, outputs), capture_output=True,
-                              text=True, env=env, timeout=timeout, check=False)
+        command = c_command(binary, pb_path, files, outputs)
+        proc = run_child(command[1:], program=command[0], path=pb_path, timeout=timeout,
+                         env={"TF_CPP_MIN_LOG_LEVEL": "2"},
+                         crashed="the C client crashed ({signal}) importing or running the "
+                                 "graph")
     if proc.returncode != 0:
         own = [ln for ln in proc.stderr.splitlines() if ln.startswith("predict: error:")]
         message = own[-1] if own else f"exit code {proc.returncode}"

@@ -48,11 +48,13 @@ def own_lines(stderr: str) -> list[str]:
 
 def run_child(args: Sequence[str], *, path: str | os.PathLike, crashed: str,
               env: dict[str, str] | None = None, timeout: float | None = None,
-              capture_stdout: bool = True) -> subprocess.CompletedProcess:
+              capture_stdout: bool = True, program: str | None = None
+              ) -> subprocess.CompletedProcess:
     """Run ``python *args`` (e.g. ``["-m", "keras2pb.opencv", spec]``) in a child process.
 
-    The child runs this Python and imports this copy of keras2pb. ``env`` adds variables to
-    the environment. stderr is always captured; stdout too unless ``capture_stdout=False``
+    The child runs this Python and imports this copy of keras2pb; ``program`` runs another
+    program instead (``program *args``, e.g. the C client). ``env`` adds variables to the
+    environment. stderr is always captured; stdout too unless ``capture_stdout=False``
     (then it passes straight through). Returns the finished process, whatever its exit code.
     Raises Keras2pbError naming ``path``: ``crashed`` with ``{signal}`` filled in (``SIGSEGV``)
     when a signal killed the child, or a time-out message after ``timeout`` seconds.
@@ -61,7 +63,7 @@ def run_child(args: Sequence[str], *, path: str | os.PathLike, crashed: str,
     paths = [PACKAGE_ROOT, *filter(None, [full_env.get("PYTHONPATH")])]
     full_env["PYTHONPATH"] = os.pathsep.join(paths)
     try:
-        proc = subprocess.run([sys.executable, *args], env=full_env, check=False,
+        proc = subprocess.run([program or sys.executable, *args], env=full_env, check=False,
                               stdin=subprocess.DEVNULL, timeout=timeout, text=True,
                               errors="replace", stderr=subprocess.PIPE,
                               stdout=subprocess.PIPE if capture_stdout else None)

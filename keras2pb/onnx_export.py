@@ -62,15 +62,12 @@ def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
     """
     from .fileio import atomic_write_bytes
     from .graphio import read_graph_def
-    from .sidecar import read_sidecar
+    from .sidecar import require_sidecar
 
     pb_path = Path(pb_path)
     tf2onnx = optional_module("tf2onnx")
     graph_def = read_graph_def(pb_path)
-    sidecar = read_sidecar(pb_path)
-    if sidecar is None:
-        raise Keras2pbError(f"{pb_path}: no sidecar {pb_path.name}.json naming the inputs and "
-                            "outputs; freeze the model with keras2pb to get one")
+    sidecar = require_sidecar(pb_path)
     inputs = [e["tensor"] for e in sidecar["inputs"]]
     outputs = [e["tensor"] for e in sidecar["outputs"]]
     try:

@@ -116,7 +116,7 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     1x1 ``DepthwiseConv2dNative`` whose filter is ``c`` (the same products, bit for bit).
 
     BatchNorm after a Conv2D *with* a bias folds into such a Mul. OpenCV 5.0's new engine
-    mishandles it at batch 4: an error (``total(...) 'end' is 5, 'dims' is 4``) for issue 13's
+    mishandles it at batch 4: an error (``total(...) 'end' is 5, 'dims' is 4``) for a Sequential
     CNN, wrong numbers and no error (0.26 off) for Conv2D -> BatchNorm -> Flatten -> Dense.
     A depthwise convolution it runs right. Returns the new GraphDef and how many were
     rewritten.
@@ -316,6 +316,33 @@ def _as_feeds(feeds: Any, cv: dict[str, Any], pb_path: Path) -> dict[str, np.nda
     return blobs
 
 
+def _run_cv_child(spec: dict[str, Any], blobs: dict[str, np.ndarray], n_outputs: int,
+                  path: Path, timeout: float, crashed: str) -> tuple[list[np.ndarray], dict]:
+    """Run ``python -m keras2pb.opencv`` on ``spec`` and ``blobs`` (input name -> array).
+
+    Returns the child's ``n_outputs`` arrays and its result (version, timings). Raises
+    Keras2pbError naming ``path`` with OpenCV's reason, or ``crashed`` when a signal killed it.
+    """
+    with tempfile.TemporaryDirectory(prefix="keras2pb-opencv-") as tmp:
+        spec = dict(spec, **{"in": os.path.join(tmp, "in.npz"),
+                             "out": os.path.join(tmp, "out.npz"),
+                             "result": os.path.join(tmp, "result.json")})
+        np.savez(spec["in"], **blobs)
+        spec_path = os.path.join(tmp, "spec.json")
+        Path(spec_path).write_text(json.dumps(spec), encoding="utf-8")
+        proc = run_child(["-m", "keras2pb.opencv", spec_path], path=path, timeout=timeout,
+                         crashed=crashed)
+        result = {}
+        if os.path.exists(spec["result"]):
+            result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
+        if proc.returncode != 0 or "error" in result:
+            last = one_line(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip()
+                            else "no message")
+            raise Keras2pbError(result.get("error") or f"OpenCV child failed: {last}", path)
+        with np.load(spec["out"]) as data:
+            return [data[f"out{i}"] for i in range(n_outputs)], result
+
+
 def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
                engine: str = "auto", timeout: float = CHILD_TIMEOUT) -> OpenCVRun:
     """Run the OpenCV variant ``pb_path`` on ``feeds`` in a child process.
@@ -336,26 +363,11 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
     if engine not in ("auto", "new", "classic"):
         raise Keras2pbError(f"unknown OpenCV engine {engine!r}: use auto, new or classic")
     blobs = _as_feeds(feeds, cv, pb_path)
-    with tempfile.TemporaryDirectory(prefix="keras2pb-opencv-") as tmp:
-        spec = {"pb": str(pb_path.resolve()), "inputs": list(blobs), "outputs":
-                cv["output_layers"], "engine": engine, "repeats": int(repeats),
-                "in": os.path.join(tmp, "in.npz"), "out": os.path.join(tmp, "out.npz"),
-                "result": os.path.join(tmp, "result.json")}
-        np.savez(spec["in"], **blobs)
-        spec_path = os.path.join(tmp, "spec.json")
-        Path(spec_path).write_text(json.dumps(spec), encoding="utf-8")
-        proc = run_child(["-m", "keras2pb.opencv", spec_path], path=pb_path, timeout=timeout,
-                         crashed="OpenCV crashed ({signal}) running the graph in a child "
-                                 "process; is it the --for-opencv variant?")
-        result = {}
-        if os.path.exists(spec["result"]):
-            result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
-        if proc.returncode != 0 or "error" in result:
-            last = one_line(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip()
-                            else "no message")
-            raise Keras2pbError(result.get("error") or f"OpenCV child failed: {last}", pb_path)
-        with np.load(spec["out"]) as data:
-            arrays = [data[f"out{i}"] for i in range(len(cv["outputs"]))]
+    spec = {"pb": str(pb_path.resolve()), "inputs": list(blobs), "outputs": cv["output_layers"],
+            "engine": engine, "repeats": int(repeats)}
+    arrays, result = _run_cv_child(spec, blobs, len(cv["outputs"]), pb_path, timeout,
+                                   "OpenCV crashed ({signal}) running the graph in a child "
+                                   "process; is it the --for-opencv variant?")
     outputs = {}
     for info, arr in zip(cv["outputs"], arrays, strict=True):
         if info.get("transpose_back") and arr.ndim == 4:
@@ -375,8 +387,6 @@ def run_opencv_onnx(onnx_path: str | os.PathLike, feeds: Any, *, repeats: int = 
     outputs by output name without ``:0`` (``probs``). Raises Keras2pbError when OpenCV or
     onnx is missing, OpenCV refuses or crashes on the file, or the feeds do not fit.
     """
-    from .isolation import run_child
-
     onnx_path = Path(onnx_path)
     onnx = optional_module("onnx")
     if engine not in ("auto", "new", "classic"):
@@ -384,34 +394,20 @@ def run_opencv_onnx(onnx_path: str | os.PathLike, feeds: Any, *, repeats: int = 
     try:
         graph = onnx.load(str(onnx_path), load_external_data=False).graph
     except Exception as exc:  # onnx raises DecodeError, OSError, its own types
-        raise Keras2pbError(f"not a readable ONNX file: {' '.join(str(exc).split())[:200]}",
-                            onnx_path) from exc
+        raise Keras2pbError(f"not a readable ONNX file: {one_line(exc, 200)}", onnx_path) \
+            from exc
     known = {i.name for i in graph.initializer}
     in_names = [i.name for i in graph.input if i.name not in known]
     out_names = [o.name for o in graph.output]
     cv = {"inputs": [{"name": n.split(":")[0], "transpose": None} for n in in_names]}
     blobs = _as_feeds(feeds, cv, onnx_path)
-    with tempfile.TemporaryDirectory(prefix="keras2pb-opencv-") as tmp:
-        spec = {"pb": str(onnx_path.resolve()), "format": "onnx", "engine": engine,
-                "inputs": in_names, "outputs": out_names, "repeats": int(repeats),
-                "in": os.path.join(tmp, "in.npz"), "out": os.path.join(tmp, "out.npz"),
-                "result": os.path.join(tmp, "result.json")}
-        np.savez(spec["in"], **{full: blobs[full.split(":")[0]] for full in in_names})
-        spec_path = os.path.join(tmp, "spec.json")
-        Path(spec_path).write_text(json.dumps(spec), encoding="utf-8")
-        proc = run_child(["-m", "keras2pb.opencv", spec_path], path=onnx_path, timeout=timeout,
-                         crashed="OpenCV crashed ({signal}) reading or running the ONNX file "
-                                 "in a child process")
-        result = {}
-        if os.path.exists(spec["result"]):
-            result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
-        if proc.returncode != 0 or "error" in result:
-            last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-            raise Keras2pbError(result.get("error") or f"OpenCV child failed: {last}",
-                                onnx_path)
-        with np.load(spec["out"]) as data:
-            outputs = {n.split(":")[0]: np.ascontiguousarray(data[f"out{i}"])
-                       for i, n in enumerate(out_names)}
+    spec = {"pb": str(onnx_path.resolve()), "format": "onnx", "engine": engine,
+            "inputs": in_names, "outputs": out_names, "repeats": int(repeats)}
+    arrays, result = _run_cv_child(
+        spec, {full: blobs[full.split(":")[0]] for full in in_names}, len(out_names), onnx_path,
+        timeout, "OpenCV crashed ({signal}) reading or running the ONNX file in a child process")
+    outputs = {n.split(":")[0]: np.ascontiguousarray(a)
+               for n, a in zip(out_names, arrays, strict=True)}
     return OpenCVRun(outputs, result["version"], result["load_seconds"], result["seconds"])
 
 

@@ -37,3 +37,12 @@ def read_sidecar(pb_path: str | os.PathLike) -> dict[str, Any] | None:
         raise Keras2pbError(f"{path}: sidecar is not valid keras2pb JSON ({exc}); "
                             "delete it or freeze again") from exc
     return data
+
+
+def require_sidecar(pb_path: str | os.PathLike) -> dict[str, Any]:
+    """``read_sidecar``, but a missing sidecar is a Keras2pbError saying how to get one."""
+    data = read_sidecar(pb_path)
+    if data is None:
+        raise Keras2pbError(f"no sidecar {Path(pb_path).name}.json naming the inputs and "
+                            "outputs; freeze the model with keras2pb to get one", pb_path)
+    return data

@@ -62,8 +62,9 @@ def nontrivial_weights(model: Any, seed: int) -> None:
 
 
 def issue_cnn() -> Any:
-    """The Sequential CNN of issue 13: Conv2D -> BatchNorm -> ReLU -> AveragePooling ->
-    Conv2D -> Flatten -> Dropout -> Dense (input ``image`` 28x28x1, output ``probs``)."""
+    """A Sequential CNN that OpenCV 5.0 once failed at batch >= 2 (issue 13): Conv2D ->
+    BatchNorm -> ReLU -> AveragePooling -> Conv2D -> Flatten -> Dropout -> Dense (input
+    ``image`` 28x28x1, output ``probs``)."""
     import keras
     from keras import layers
 
@@ -101,7 +102,7 @@ def rows() -> list[Row]:
     fast = [Row("MNIST CNN", mnist_cnn, False, "keras2pb.mnist_cnn()"),
             Row("BatchNorm CNN", bn_cnn, False, "keras2pb.bn_cnn()"),
             Row("two-input, two-output", two_io_model, False, "keras2pb.two_io_model()"),
-            Row("issue 13 CNN from .h5", issue_cnn, False,
+            Row("Sequential BN-AvgPool CNN from .h5", issue_cnn, False,
                 "Conv2D-BN-ReLU-AvgPool-Conv2D-Flatten-Dropout-Dense, reloaded from .h5",
                 from_h5=True)]
     apps = [("MobileNetV2", 96), ("MobileNetV3Small", 96), ("ResNet50", 32),

@@ -15,7 +15,8 @@ rest="$(mktemp)"
 trap 'rm -f "$rest"' EXIT
 cat requirements.txt requirements-runtimes.txt requirements-test.txt \
   | grep -v -E '^\s*(-r|#|$)' \
-  | grep -v -i -E '^(tensorflow|tensorflow-cpu|tensorboard|keras|numpy|protobuf|h5py|onnx)\s*[=<>~;]' \
+  | grep -v -i -E \
+      '^(tensorflow|tensorflow-cpu|tensorboard|keras|numpy|protobuf|h5py|onnx)\s*[=<>~;]' \
   > "$rest"
 echo "== installing requirements-oldest.txt into $venv"
 "$venv/bin/python" -m pip install --quiet -r requirements-oldest.txt -r "$rest"

@@ -11,17 +11,20 @@ root="$(cd "$here/../.." && pwd)"
 out="${1:-$root/build/c/predict}"
 python="${PYTHON:-}"
 if [[ -z "$python" ]]; then
-    if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; else python=python3; fi
+    python=python3
+    if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; fi
 fi
 cc="${CC:-cc}"
 if ! command -v "$cc" >/dev/null 2>&1; then
-    echo "build.sh: error: no C compiler ($cc): install one (Debian/Ubuntu: apt-get install gcc)" >&2
+    echo "build.sh: error: no C compiler ($cc): install one" \
+         "(Debian/Ubuntu: apt-get install gcc)" >&2
     exit 1
 fi
 read -r include lib < <(TF_CPP_MIN_LOG_LEVEL=3 "$python" -c \
     "import tensorflow as tf; print(tf.sysconfig.get_include(), tf.sysconfig.get_lib())")
 if [[ ! -f "$include/tensorflow/c/c_api.h" ]]; then
-    echo "build.sh: error: $include/tensorflow/c/c_api.h missing: this TensorFlow wheel has no C API" >&2
+    echo "build.sh: error: $include/tensorflow/c/c_api.h missing:" \
+         "this TensorFlow wheel has no C API" >&2
     exit 1
 fi
 mkdir -p "$(dirname "$out")"
