@@ -10,7 +10,9 @@
  * (the last dimension) per line, with 9 significant digits (exact for float32).
  * Exit codes: 0 ok, 1 bad input (one line on stderr naming the file), 2 bad arguments.
  * TensorFlow logs start-up lines on stderr; TF_CPP_MIN_LOG_LEVEL=2 in the environment hides
- * them (it is read when the library loads, so set it before starting the program). */
+ * most of them (set it before starting the program). On some CPUs the library still prints a
+ * "oneDNN custom operations are on" line when it loads: this program's own lines start with
+ * "predict:" or "usage:". */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
