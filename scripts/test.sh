@@ -16,4 +16,6 @@ fi
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== pytest"
-.venv/bin/python -m pytest "$@"
+# The support matrix's slow rows (keras.applications models, minutes each) are left out: run
+# them with `bash scripts/test.sh -m slow` (a later -m wins), or scripts/support_matrix.py.
+.venv/bin/python -m pytest -m "not slow" "$@"

@@ -14,7 +14,7 @@ from jupyterlab_fixtures import BrowserThread, LabServer, make_root, start_lab
 
 from keras2pb import tutorial
 
-pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab]
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "build" / "screenshots" / "jupyterlab"

@@ -39,7 +39,6 @@ def index(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.slow
 def test_download_then_install_with_no_index(index, tmp_path):
     req = tmp_path / "req.txt"
     req.write_text("k2pb-tiny==1.0\n")
