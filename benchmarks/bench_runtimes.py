@@ -22,7 +22,7 @@ import tensorflow as tf  # noqa: E402
 
 import keras2pb  # noqa: E402
 from keras2pb.fileio import atomic_write_text  # noqa: E402
-from keras2pb.runtimes import missing_modules  # noqa: E402
+from keras2pb.optional import missing_modules  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "build" / "benchmarks" / "runtimes.json"

@@ -191,7 +191,7 @@ def _check_runtimes(ctx: dict) -> str:
     import importlib
 
     from .cclient import c_compiler
-    from .runtimes import RUNTIMES, missing_modules, module_name
+    from .optional import RUNTIMES, missing_modules, module_name
 
     missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})
     if missing:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .errors import Keras2pbError, one_line
-from .runtimes import optional_module
+from .optional import optional_module
 
 _ORT_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
               "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(uint8)": np.uint8,

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import Keras2pbError, one_line
 from .isolation import run_child
-from .runtimes import optional_module
+from .optional import optional_module
 from .sidecar import read_sidecar, sidecar_path
 
 if TYPE_CHECKING:

@@ -145,7 +145,7 @@ def check_model(row: Row, folder: str | os.PathLike, columns: list[str] | None =
     from .freezing import freeze
     from .kerasio import load_keras_model
     from .loading import load
-    from .runtimes import missing_modules
+    from .optional import missing_modules
     from .verifying import keras_reference
 
     columns = list(COLUMNS) if columns is None else columns

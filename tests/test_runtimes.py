@@ -11,7 +11,8 @@ import pytest
 from runtime_fixtures import runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError
-from keras2pb.runtimes import MODULES_ENV, format_table, missing_modules, verify_runtimes
+from keras2pb.optional import MODULES_ENV, missing_modules
+from keras2pb.runtimes import format_table, verify_runtimes
 
 ALL = ["tf", "opencv", "onnx", "opencv-onnx"]
 GONE = "cv2=keras2pb_no_such_cv2,onnxruntime=keras2pb_no_such_ort"
