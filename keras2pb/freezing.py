@@ -21,7 +21,7 @@ from .errors import Keras2pbError, one_line
 from .fileio import atomic_write_many
 from .graphcheck import check_frozen
 from .graphio import PROTOBUF_LIMIT
-from .kerasio import load_keras_model
+from .kerasio import load_keras_model, model_structures, output_names
 from .sidecar import SIDECAR_FORMAT, sidecar_path
 
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
@@ -44,27 +44,6 @@ def _op_name(name: str, taken: set[str]) -> str:
         candidate, i = f"{base}_{i}", i + 1
     taken.add(candidate)
     return candidate
-
-
-def _structures(model: keras.Model) -> tuple[Any, Any]:
-    """The nested input and output structures of a functional or Sequential model."""
-    graph = model if hasattr(model, "_inputs_struct") else getattr(model, "_functional", None)
-    if graph is None or not model.inputs:
-        raise Keras2pbError(
-            f"model {model.name!r} has no defined inputs: build it with keras.Input "
-            "(functional or Sequential) before freezing")
-    return graph._inputs_struct, graph._outputs_struct
-
-
-def _output_names(structure: Any) -> list[str]:
-    """Keras names of the outputs in ``structure``, in ``keras.tree.flatten`` order."""
-    if isinstance(structure, dict):
-        return sorted(structure)  # keras.tree flattens dicts by sorted key
-    names = []
-    for t in keras.tree.flatten(structure):
-        history = getattr(t, "_keras_history", None)
-        names.append(history.operation.name if history else t.name)
-    return names
 
 
 def _check_size(model: keras.Model) -> None:
@@ -103,7 +82,7 @@ def serving_function(model: keras.Model, batch_size: int | None = None) -> Servi
         raise Keras2pbError(f"expected a Keras model, got {type(model).__name__}")
     if batch_size is not None and batch_size < 1:
         raise Keras2pbError(f"batch size must be a positive whole number, got {batch_size}")
-    structure, out_structure = _structures(model)
+    structure, out_structure = model_structures(model)
     _check_size(model)
     keras_inputs = keras.tree.flatten(structure)
     taken: set[str] = set()
@@ -116,7 +95,7 @@ def serving_function(model: keras.Model, batch_size: int | None = None) -> Servi
         specs.append(tf.TensorSpec(shape, t.dtype, name=name))
         inputs.append({"name": name, "tensor": f"{name}:0", "shape": list(shape),
                        "dtype": str(t.dtype), "keras_input": keras_name})
-    out_keras = _output_names(out_structure)
+    out_keras = output_names(out_structure)
     out_names = [_op_name(n, taken) for n in out_keras]
     traced: list[str] = []
 

@@ -1,9 +1,14 @@
-"""Loading a frozen .pb and running it: a fast call, the classic import/ route, and TF2's."""
+"""Loading a frozen .pb and running it: a fast call, the classic import/ route, and TF2's.
+
+``python -m keras2pb.loading GRAPH.pb [--allow-unsafe-ops]`` is ``probe_graph``'s child.
+"""
 
 from __future__ import annotations
 
 import difflib
 import os
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +17,10 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from .errors import Keras2pbError, one_line
+from .errors import EXIT_USER_ERROR, Keras2pbError, one_line
 from .graphcheck import validate_graph
 from .graphio import read_graph_def
+from .isolation import OWN_PREFIX, TF_CRASHED, own_lines, run_child
 from .sidecar import read_sidecar
 from .versions import require_supported
 
@@ -315,11 +321,42 @@ def load(path: str | os.PathLike, *, allow_unsafe_ops: bool = False,
     gd = read_graph_def(path)
     validate_graph(gd, path, allow_unsafe_ops=allow_unsafe_ops)
     if isolate:
-        from .isolation import probe_graph
-
         probe_graph(path, allow_unsafe_ops)
     sidecar = read_sidecar(path)
     inputs, outputs = graph_io(gd, sidecar)
     if not inputs:
         raise Keras2pbError("graph has no Placeholder inputs; nothing to feed", path)
     return FrozenGraph(gd, inputs, outputs, path, sidecar)
+
+
+def probe_graph(path: str | os.PathLike, allow_unsafe_ops: bool = False) -> None:
+    """Load ``path`` and run it once on zeros in a child process.
+
+    Use before ``load`` for a graph from elsewhere: a graph that crashes TensorFlow then
+    raises Keras2pbError here instead of killing the caller. Raises Keras2pbError with the
+    child's message when the graph is refused, or naming the signal when TensorFlow crashed.
+    """
+    args = ["-m", "keras2pb.loading", os.fspath(path)]
+    if allow_unsafe_ops:
+        args.append("--allow-unsafe-ops")
+    proc = run_child(args, path=path, crashed=TF_CRASHED, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+    if proc.returncode != 0:
+        mine = own_lines(proc.stderr)
+        raise Keras2pbError(mine[-1][len(OWN_PREFIX):].strip() if mine
+                            else f"the probe failed (exit {proc.returncode})", path)
+
+
+def _probe_main(argv: Sequence[str]) -> int:
+    """The probe's child: load the graph and run it on zeros; errors as one keras2pb: line."""
+    path, allow = argv[0], "--allow-unsafe-ops" in argv[1:]
+    try:
+        with load(path, allow_unsafe_ops=allow) as graph:
+            graph(zero_feeds(graph))
+    except Keras2pbError as exc:
+        print(f"{OWN_PREFIX} {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_probe_main(sys.argv[1:]))

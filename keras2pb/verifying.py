@@ -10,8 +10,7 @@ import keras
 import numpy as np
 
 from .errors import Keras2pbError
-from .freezing import _structures
-from .kerasio import load_keras_model
+from .kerasio import load_keras_model, model_structures
 from .loading import load
 
 
@@ -57,7 +56,7 @@ def _keras_inputs(model: keras.Model, graph, feeds: dict[str, Any]) -> Any:
     keys = ([e["keras_input"] for e in graph.sidecar["inputs"]] if graph.sidecar
             else graph.input_names)
     arrays = [np.asarray(feeds[i.name]) for i in graph.inputs]
-    structure = _structures(model)[0]
+    structure = model_structures(model)[0]
     if isinstance(structure, dict):
         return dict(zip(keys, arrays, strict=True))
     return list(arrays) if isinstance(structure, (list, tuple)) else arrays[0]
