@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -22,17 +21,22 @@ from .fileio import atomic_write_many
 from .graphcheck import check_frozen
 from .graphio import PROTOBUF_LIMIT
 from .kerasio import load_keras_model, model_structures, output_names
-from .sidecar import SIDECAR_FORMAT, sidecar_path
+from .signature import SIDECAR_FORMAT, Signature, TensorInfo, node_name, sidecar_path
 
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 
 
 @dataclass
 class Frozen:
-    """A frozen model in memory: the GraphDef and the sidecar describing its inputs/outputs."""
+    """A frozen model in memory: the GraphDef and the signature describing its inputs/outputs."""
 
     graph_def: GraphDef
-    sidecar: dict[str, Any]
+    signature: Signature
+
+    @property
+    def sidecar(self) -> dict[str, Any]:
+        """The signature as the sidecar JSON holds it (a dict)."""
+        return self.signature.to_dict()
 
 
 def _op_name(name: str, taken: set[str]) -> str:
@@ -60,12 +64,12 @@ class Serving:
     """The traced inference function of a model: ``model(x, training=False)``, named inputs.
 
     ``concrete`` is the concrete function (variables still captured, not yet frozen);
-    ``inputs`` the sidecar entries of its inputs; ``out_keras`` the Keras output names;
+    ``inputs`` its inputs (with their Keras names); ``out_keras`` the Keras output names;
     ``traced`` the names of the output tensors as traced (``probs:0``).
     """
 
     concrete: Any
-    inputs: list[dict[str, Any]]
+    inputs: list[TensorInfo]
     out_keras: list[str]
     traced: list[str]
 
@@ -93,8 +97,8 @@ def serving_function(model: keras.Model, batch_size: int | None = None) -> Servi
         name = _op_name(keras_name, taken)
         shape = (batch_size, *t.shape[1:])
         specs.append(tf.TensorSpec(shape, t.dtype, name=name))
-        inputs.append({"name": name, "tensor": f"{name}:0", "shape": list(shape),
-                       "dtype": str(t.dtype), "keras_input": keras_name})
+        inputs.append(TensorInfo(name, f"{name}:0", shape, str(t.dtype),
+                                 {"keras_input": keras_name}))
     out_keras = output_names(out_structure)
     out_names = [_op_name(n, taken) for n in out_keras]
     traced: list[str] = []
@@ -148,23 +152,15 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
     outputs = []
     for i, (keras_name, tensor, spec) in enumerate(
             zip(out_keras, traced, frozen_fn.structured_outputs, strict=True)):
-        if tensor.split(":")[0] not in node_names:  # fall back to the function's own output
+        if node_name(tensor) not in node_names:  # fall back to the function's own output
             tensor = frozen_fn.outputs[i].name
-        outputs.append({"name": tensor.split(":")[0], "tensor": tensor,
-                        "shape": spec.shape.as_list(), "dtype": spec.dtype.name,
-                        "keras_output": keras_name,
-                        "function_output": frozen_fn.outputs[i].name})
+        outputs.append(TensorInfo(node_name(tensor), tensor, tuple(spec.shape.as_list()),
+                                  spec.dtype.name, {"keras_output": keras_name,
+                                                    "function_output": frozen_fn.outputs[i].name}))
     check_frozen(gd)
-    sidecar = {
-        "format": SIDECAR_FORMAT,
-        "model": model.name,
-        "inputs": inputs,
-        "outputs": outputs,
-        "node_count": len(gd.node),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-    }
-    return Frozen(gd, sidecar)
+    return Frozen(gd, Signature(inputs, outputs, {
+        "format": SIDECAR_FORMAT, "model": model.name, "node_count": len(gd.node),
+        "tensorflow": tf.__version__, "keras": keras.__version__}))
 
 
 def freeze(
@@ -199,9 +195,10 @@ def freeze(
     if for_opencv:
         from .opencv import make_opencv_ready
 
-        frozen = Frozen(*make_opencv_ready(frozen.graph_def, frozen.sidecar))
+        graph_def, sidecar = make_opencv_ready(frozen.graph_def, frozen.sidecar)
+        frozen = Frozen(graph_def, Signature.from_dict(sidecar))
     data = frozen.graph_def.SerializeToString()
-    sidecar = dict(frozen.sidecar, graph=out.name, source=source, size_bytes=len(data))
-    text = json.dumps(sidecar, indent=2) + "\n"
-    atomic_write_many({out: data, sidecar_path(out): text.encode("utf-8")})
-    return sidecar
+    signature = Signature(frozen.signature.inputs, frozen.signature.outputs, dict(
+        frozen.signature.extra, graph=out.name, source=source, size_bytes=len(data)))
+    atomic_write_many({out: data, sidecar_path(out): signature.to_json().encode("utf-8")})
+    return signature.to_dict()
