@@ -17,7 +17,7 @@ _EXPORTS = {
     "mnist_cnn": "models",
     "bn_cnn": "models",
     "two_io_model": "models",
-    "train": "training",
+    "train": "fitting",
     "freeze": "freezing",
     "freeze_model": "freezing",
     "inference_graph": "freezing",
