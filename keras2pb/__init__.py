@@ -27,7 +27,7 @@ _EXPORTS = {
     "compare": "graphinfo",
     "compare_stages": "graphinfo",
     "op_histogram": "graphinfo",
-    "training_graph": "traingraph",
+    "training_graph": "training_step",
     "verify": "verifying",
     "load_keras_model": "kerasio",
     "export_onnx": "onnx_export",
