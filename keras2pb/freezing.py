@@ -27,7 +27,7 @@ _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 
 
 @dataclass
-class Frozen:
+class FreezeResult:
     """A frozen model in memory: the GraphDef and the signature describing its inputs/outputs."""
 
     graph_def: GraphDef
@@ -130,7 +130,7 @@ def inference_graph(model: keras.Model, batch_size: int | None = None) -> GraphD
     return serving_function(model, batch_size).concrete.graph.as_graph_def(add_shapes=True)
 
 
-def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
+def freeze_model(model: keras.Model, batch_size: int | None = None) -> FreezeResult:
     """Freeze ``model`` in memory: trace ``model(x, training=False)``, fold variables to consts.
 
     Inputs are placeholders named after the Keras inputs (``image:0``); each output gets an
@@ -158,7 +158,7 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
                                   spec.dtype.name, {"keras_output": keras_name,
                                                     "function_output": frozen_fn.outputs[i].name}))
     check_frozen(gd)
-    return Frozen(gd, Signature(inputs, outputs, {
+    return FreezeResult(gd, Signature(inputs, outputs, {
         "format": SIDECAR_FORMAT, "model": model.name, "node_count": len(gd.node),
         "tensorflow": tf.__version__, "keras": keras.__version__}))
 
@@ -196,7 +196,7 @@ def freeze(
         from .opencv import make_opencv_ready
 
         graph_def, sidecar = make_opencv_ready(frozen.graph_def, frozen.sidecar)
-        frozen = Frozen(graph_def, Signature.from_dict(sidecar))
+        frozen = FreezeResult(graph_def, Signature.from_dict(sidecar))
     data = frozen.graph_def.SerializeToString()
     signature = Signature(frozen.signature.inputs, frozen.signature.outputs, dict(
         frozen.signature.extra, graph=out.name, source=source, size_bytes=len(data)))
