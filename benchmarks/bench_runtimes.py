@@ -167,7 +167,7 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     have = {rt: not missing_modules(rt) for rt in ("opencv", "onnx")}
     onnx_model = None
     if have["onnx"]:
-        from keras2pb.onnx_export import OnnxModel, export_onnx
+        from keras2pb.onnx import OnnxModel, export_onnx
 
         t0 = time.perf_counter()
         export_onnx(files["pb"], files["onnx"])

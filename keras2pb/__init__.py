@@ -30,7 +30,7 @@ _EXPORTS = {
     "training_graph": "training_step",
     "verify": "verifying",
     "load_keras_model": "kerasio",
-    "export_onnx": "onnx_export",
+    "export_onnx": "onnx",
     "verify_runtimes": "runtimes",
 }
 

@@ -158,7 +158,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_onnx(args: argparse.Namespace) -> None:
-    from .onnx_export import export_onnx
+    from .onnx import export_onnx
 
     path = export_onnx(args.graph, args.output, opset=args.opset)
     print(f"wrote {path}")

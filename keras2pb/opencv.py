@@ -361,7 +361,7 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
 
 def run_opencv_onnx(onnx_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
                     engine: str = "auto", timeout: float = CHILD_TIMEOUT) -> OpenCVRun:
-    """Run an ONNX file (from ``keras2pb.onnx_export.export_onnx``) in OpenCV DNN, in a child
+    """Run an ONNX file (from ``keras2pb.onnx.export_onnx``) in OpenCV DNN, in a child
     process: ``cv2.dnn.readNetFromONNX``, the route OpenCV keeps (its new engine reads ONNX
     only, and its TensorFlow importer is being removed).
 

@@ -57,7 +57,7 @@ def _run_opencv(graph, pb_path, feeds, ref, n, tmp):
 
 def _onnx_file(pb_path, tmp) -> str:
     """The ONNX export of ``pb_path`` in ``tmp``, converted once per ``verify_runtimes``."""
-    from .onnx_export import export_onnx
+    from .onnx import export_onnx
 
     path = os.path.join(tmp, "model.onnx")
     if not os.path.exists(path):
@@ -77,7 +77,7 @@ def _run_opencv_onnx(pb_path, feeds, ref, n, tmp, graph):
 
 
 def _run_onnx(pb_path, feeds, ref, n, tmp, graph):
-    from .onnx_export import OnnxModel
+    from .onnx import OnnxModel
 
     model = OnnxModel(_onnx_file(pb_path, tmp))
     diff, agree, _ = compare_outputs(ref, model(feeds))

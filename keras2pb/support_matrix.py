@@ -215,7 +215,7 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
     onnx_path = folder / f"{stem}.onnx"
 
     def export():
-        from .onnx_export import export_onnx
+        from .onnx import export_onnx
 
         if not onnx_path.exists():
             export_onnx(pb, onnx_path)
@@ -228,7 +228,7 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
         return lambda feeds: run_opencv_onnx(path, feeds).outputs
 
     def onnx_setup():
-        from .onnx_export import OnnxModel
+        from .onnx import OnnxModel
 
         onnx_model = OnnxModel(export())
         return onnx_model

@@ -115,7 +115,7 @@ def test_core_does_not_import_the_runtimes():
     code = ("import sys, keras, tensorflow; names = ('cv2', 'onnxruntime', 'tf2onnx', 'onnx'); "
             "before = {m for m in names if m in sys.modules}; "
             "import keras2pb.freezing, keras2pb.loading, keras2pb.verifying, keras2pb.cli, "
-            "keras2pb.opencv, keras2pb.onnx_export, keras2pb.runtimes; "
+            "keras2pb.opencv, keras2pb.onnx, keras2pb.runtimes; "
             "print(sorted(m for m in names if m in sys.modules and m not in before))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)
