@@ -88,7 +88,7 @@ def _start_to_prediction(pb: Path, side: dict[str, Any], shape: tuple[int, ...],
     """Wall time of a new process that loads the .pb and prints one prediction: the C client
     (examples/c/predict.c) against ``python -c "import keras2pb; ..."``, interleaved, median
     of ``runs`` each. Empty when there is no C compiler."""
-    from keras2pb.cclient import build_c_client, c_command, c_compiler
+    from keras2pb.c_client import build_c_client, c_command, c_compiler
 
     if c_compiler() is None:
         log("no C compiler: C client not timed")

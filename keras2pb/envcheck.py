@@ -190,7 +190,7 @@ def _check_models_dir(ctx: dict) -> str:
 def _check_runtimes(ctx: dict) -> str:
     import importlib
 
-    from .cclient import c_compiler
+    from .c_client import c_compiler
     from .optional import RUNTIMES, missing_modules, module_name
 
     missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})

@@ -198,7 +198,7 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
         return run
 
     def c_setup():
-        from .cclient import run_c_client
+        from .c_client import run_c_client
 
         if c_binary is None:
             raise Keras2pbError("C client not built (no C compiler?)")

@@ -11,7 +11,7 @@ import pytest
 from runtime_fixtures import c_client, runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError, load
-from keras2pb.cclient import build_c_client, c_command, parse_c_output, run_c_client
+from keras2pb.c_client import build_c_client, c_command, parse_c_output, run_c_client
 
 
 def _python_outputs(pb, feeds):
