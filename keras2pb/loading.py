@@ -71,6 +71,11 @@ class FrozenGraph:
         self._function = None
 
     @property
+    def sidecar(self) -> dict[str, Any] | None:
+        """The sidecar next to the ``.pb`` as a dict; None when the inputs were discovered."""
+        return None if self.signature.source is None else self.signature.to_dict()
+
+    @property
     def input_names(self) -> list[str]:
         """Node names of the inputs, e.g. ``["image"]``."""
         return [i.name for i in self.inputs]

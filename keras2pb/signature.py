@@ -127,12 +127,14 @@ class Signature:
 
     ``extra``: the sidecar's other top-level keys, in order (``format``, ``model``,
     ``node_count``, ``tensorflow``, ``keras``, ``opencv``, ``graph``, ...). Empty for a
-    signature discovered from the graph alone.
+    signature discovered from the graph alone. ``source``: the sidecar file it was read from
+    (None when discovered or built in memory); not part of the JSON.
     """
 
     inputs: list[TensorInfo]
     outputs: list[TensorInfo]
     extra: dict[str, Any] = field(default_factory=dict)
+    source: Path | None = field(default=None, compare=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Signature:
@@ -175,12 +177,14 @@ def read_signature(pb_path: str | os.PathLike) -> Signature | None:
     if not path.is_file():
         return None
     try:
-        return Signature.from_json(path.read_text(encoding="utf-8"))
+        signature = Signature.from_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise Keras2pbError(f"{path}: cannot read the sidecar: {exc.strerror or exc}") from exc
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise Keras2pbError(f"{path}: sidecar is not valid keras2pb JSON ({exc}); "
                             "delete it or freeze again") from exc
+    signature.source = path
+    return signature
 
 
 def require_signature(pb_path: str | os.PathLike,

@@ -108,6 +108,7 @@ def test_freeze_writes_what_signature_reads(tmp_path):
     text = sidecar_path(tmp_path / "m.pb").read_text()
     assert json.loads(text) == returned
     assert read_signature(tmp_path / "m.pb").to_json() == text
+    assert read_signature(tmp_path / "m.pb").source == sidecar_path(tmp_path / "m.pb")
     assert list(returned) == list(json.loads(TODAY))
 
 
