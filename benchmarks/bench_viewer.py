@@ -40,7 +40,7 @@ STAGES = ["training step", "inference trace", "frozen graph"]
 def stage_files(model, folder: Path, name: str) -> list[Path]:
     """Write the model's three stages as .pb files; return their paths."""
     from keras2pb.freezing import freeze, inference_graph
-    from keras2pb.traingraph import training_graph
+    from keras2pb.training_step import training_graph
 
     paths = [folder / f"{name}_train.pb", folder / f"{name}_inference.pb", folder / f"{name}.pb"]
     paths[0].write_bytes(training_graph(model).SerializeToString())

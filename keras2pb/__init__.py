@@ -17,7 +17,7 @@ _EXPORTS = {
     "mnist_cnn": "models",
     "bn_cnn": "models",
     "two_io_model": "models",
-    "train": "training",
+    "train": "fitting",
     "freeze": "freezing",
     "freeze_model": "freezing",
     "inference_graph": "freezing",
@@ -27,10 +27,10 @@ _EXPORTS = {
     "compare": "graphinfo",
     "compare_stages": "graphinfo",
     "op_histogram": "graphinfo",
-    "training_graph": "traingraph",
+    "training_graph": "training_step",
     "verify": "verifying",
     "load_keras_model": "kerasio",
-    "export_onnx": "onnx_export",
+    "export_onnx": "onnx",
     "verify_runtimes": "runtimes",
 }
 

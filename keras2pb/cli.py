@@ -61,7 +61,7 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _cmd_freeze(args: argparse.Namespace) -> None:
     from .freezing import freeze
-    from .sidecar import sidecar_path
+    from .signature import sidecar_path
 
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
                   batch_size=args.batch_size, safe_mode=not args.unsafe,
@@ -158,7 +158,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_onnx(args: argparse.Namespace) -> None:
-    from .onnx_export import export_onnx
+    from .onnx import export_onnx
 
     path = export_onnx(args.graph, args.output, opset=args.opset)
     print(f"wrote {path}")

@@ -188,10 +188,8 @@ def _check_models_dir(ctx: dict) -> str:
 
 
 def _check_runtimes(ctx: dict) -> str:
-    import importlib
-
-    from .cclient import c_compiler
-    from .runtimes import RUNTIMES, missing_modules, module_name
+    from .c_client import c_compiler
+    from .optional import RUNTIMES, missing_modules, optional_module
 
     missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})
     if missing:
@@ -200,7 +198,7 @@ def _check_runtimes(ctx: dict) -> str:
     found = []
     for module, label in (("cv2", "OpenCV"), ("onnxruntime", "ONNX Runtime"),
                           ("tf2onnx", "tf2onnx"), ("onnx", "onnx")):
-        found.append(f"{label} {_version(importlib.import_module(module_name(module)))}")
+        found.append(f"{label} {_version(optional_module(module))}")
     cc = c_compiler()
     found.append(f"C compiler {cc}" if cc else "no C compiler (05 skips the C client)")
     return ", ".join(found)

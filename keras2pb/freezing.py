@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -21,18 +20,23 @@ from .errors import Keras2pbError, one_line
 from .fileio import atomic_write_many
 from .graphcheck import check_frozen
 from .graphio import PROTOBUF_LIMIT
-from .kerasio import load_keras_model
-from .sidecar import SIDECAR_FORMAT, sidecar_path
+from .kerasio import load_keras_model, model_structures, output_names
+from .signature import SIDECAR_FORMAT, Signature, TensorInfo, node_name, sidecar_path
 
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 
 
 @dataclass
-class Frozen:
-    """A frozen model in memory: the GraphDef and the sidecar describing its inputs/outputs."""
+class FreezeResult:
+    """A frozen model in memory: the GraphDef and the signature describing its inputs/outputs."""
 
     graph_def: GraphDef
-    sidecar: dict[str, Any]
+    signature: Signature
+
+    @property
+    def sidecar(self) -> dict[str, Any]:
+        """The signature as the sidecar JSON holds it (a dict)."""
+        return self.signature.to_dict()
 
 
 def _op_name(name: str, taken: set[str]) -> str:
@@ -44,27 +48,6 @@ def _op_name(name: str, taken: set[str]) -> str:
         candidate, i = f"{base}_{i}", i + 1
     taken.add(candidate)
     return candidate
-
-
-def _structures(model: keras.Model) -> tuple[Any, Any]:
-    """The nested input and output structures of a functional or Sequential model."""
-    graph = model if hasattr(model, "_inputs_struct") else getattr(model, "_functional", None)
-    if graph is None or not model.inputs:
-        raise Keras2pbError(
-            f"model {model.name!r} has no defined inputs: build it with keras.Input "
-            "(functional or Sequential) before freezing")
-    return graph._inputs_struct, graph._outputs_struct
-
-
-def _output_names(structure: Any) -> list[str]:
-    """Keras names of the outputs in ``structure``, in ``keras.tree.flatten`` order."""
-    if isinstance(structure, dict):
-        return sorted(structure)  # keras.tree flattens dicts by sorted key
-    names = []
-    for t in keras.tree.flatten(structure):
-        history = getattr(t, "_keras_history", None)
-        names.append(history.operation.name if history else t.name)
-    return names
 
 
 def _check_size(model: keras.Model) -> None:
@@ -81,12 +64,12 @@ class Serving:
     """The traced inference function of a model: ``model(x, training=False)``, named inputs.
 
     ``concrete`` is the concrete function (variables still captured, not yet frozen);
-    ``inputs`` the sidecar entries of its inputs; ``out_keras`` the Keras output names;
+    ``inputs`` its inputs (with their Keras names); ``out_keras`` the Keras output names;
     ``traced`` the names of the output tensors as traced (``probs:0``).
     """
 
     concrete: Any
-    inputs: list[dict[str, Any]]
+    inputs: list[TensorInfo]
     out_keras: list[str]
     traced: list[str]
 
@@ -103,7 +86,7 @@ def serving_function(model: keras.Model, batch_size: int | None = None) -> Servi
         raise Keras2pbError(f"expected a Keras model, got {type(model).__name__}")
     if batch_size is not None and batch_size < 1:
         raise Keras2pbError(f"batch size must be a positive whole number, got {batch_size}")
-    structure, out_structure = _structures(model)
+    structure, out_structure = model_structures(model)
     _check_size(model)
     keras_inputs = keras.tree.flatten(structure)
     taken: set[str] = set()
@@ -114,9 +97,9 @@ def serving_function(model: keras.Model, batch_size: int | None = None) -> Servi
         name = _op_name(keras_name, taken)
         shape = (batch_size, *t.shape[1:])
         specs.append(tf.TensorSpec(shape, t.dtype, name=name))
-        inputs.append({"name": name, "tensor": f"{name}:0", "shape": list(shape),
-                       "dtype": str(t.dtype), "keras_input": keras_name})
-    out_keras = _output_names(out_structure)
+        inputs.append(TensorInfo(name, f"{name}:0", shape, str(t.dtype),
+                                 {"keras_input": keras_name}))
+    out_keras = output_names(out_structure)
     out_names = [_op_name(n, taken) for n in out_keras]
     traced: list[str] = []
 
@@ -147,7 +130,7 @@ def inference_graph(model: keras.Model, batch_size: int | None = None) -> GraphD
     return serving_function(model, batch_size).concrete.graph.as_graph_def(add_shapes=True)
 
 
-def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
+def freeze_model(model: keras.Model, batch_size: int | None = None) -> FreezeResult:
     """Freeze ``model`` in memory: trace ``model(x, training=False)``, fold variables to consts.
 
     Inputs are placeholders named after the Keras inputs (``image:0``); each output gets an
@@ -169,23 +152,15 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> Frozen:
     outputs = []
     for i, (keras_name, tensor, spec) in enumerate(
             zip(out_keras, traced, frozen_fn.structured_outputs, strict=True)):
-        if tensor.split(":")[0] not in node_names:  # fall back to the function's own output
+        if node_name(tensor) not in node_names:  # fall back to the function's own output
             tensor = frozen_fn.outputs[i].name
-        outputs.append({"name": tensor.split(":")[0], "tensor": tensor,
-                        "shape": spec.shape.as_list(), "dtype": spec.dtype.name,
-                        "keras_output": keras_name,
-                        "function_output": frozen_fn.outputs[i].name})
+        outputs.append(TensorInfo(node_name(tensor), tensor, tuple(spec.shape.as_list()),
+                                  spec.dtype.name, {"keras_output": keras_name,
+                                                    "function_output": frozen_fn.outputs[i].name}))
     check_frozen(gd)
-    sidecar = {
-        "format": SIDECAR_FORMAT,
-        "model": model.name,
-        "inputs": inputs,
-        "outputs": outputs,
-        "node_count": len(gd.node),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-    }
-    return Frozen(gd, sidecar)
+    return FreezeResult(gd, Signature(inputs, outputs, {
+        "format": SIDECAR_FORMAT, "model": model.name, "node_count": len(gd.node),
+        "tensorflow": tf.__version__, "keras": keras.__version__}))
 
 
 def freeze(
@@ -220,9 +195,10 @@ def freeze(
     if for_opencv:
         from .opencv import make_opencv_ready
 
-        frozen = Frozen(*make_opencv_ready(frozen.graph_def, frozen.sidecar))
+        graph_def, sidecar = make_opencv_ready(frozen.graph_def, frozen.sidecar)
+        frozen = FreezeResult(graph_def, Signature.from_dict(sidecar))
     data = frozen.graph_def.SerializeToString()
-    sidecar = dict(frozen.sidecar, graph=out.name, source=source, size_bytes=len(data))
-    text = json.dumps(sidecar, indent=2) + "\n"
-    atomic_write_many({out: data, sidecar_path(out): text.encode("utf-8")})
-    return sidecar
+    signature = Signature(frozen.signature.inputs, frozen.signature.outputs, dict(
+        frozen.signature.extra, graph=out.name, source=source, size_bytes=len(data)))
+    atomic_write_many({out: data, sidecar_path(out): signature.to_json().encode("utf-8")})
+    return signature.to_dict()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .errors import Keras2pbError
 from .optypes import training_reason
+from .signature import node_name
 
 if TYPE_CHECKING:  # TensorFlow is imported only where an op registry is needed
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -92,7 +93,7 @@ def dangling_inputs(gd: GraphDef) -> list[tuple[str, str]]:
     bad = []
     for n in gd.node:
         for inp in n.input:
-            src = inp.lstrip("^").split(":")[0]
+            src = node_name(inp)
             if src not in names:
                 bad.append((n.name, inp))
     return bad
@@ -105,7 +106,7 @@ def cycle_nodes(gd: GraphDef) -> list[str]:
     users: dict[str, list[str]] = {name: [] for name in pending}
     for n in gd.node:
         for inp in n.input:
-            src = inp.lstrip("^").split(":")[0]
+            src = node_name(inp)
             if src in users and not (n.op == "Merge" and ops[src] == "NextIteration"):
                 users[src].append(n.name)
                 pending[n.name] += 1

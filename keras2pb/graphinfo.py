@@ -11,8 +11,7 @@ from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .graphcheck import all_nodes, training_ops, unknown_ops, unsafe_ops
 from .graphio import as_graph_def
-from .loading import TensorInfo, graph_io
-from .sidecar import read_sidecar
+from .signature import TensorInfo, discover_io, read_signature
 
 if TYPE_CHECKING:
     from .viewer.diff import StageDiff
@@ -41,9 +40,7 @@ class GraphInfo:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         def io(infos: list[TensorInfo]) -> list[dict[str, Any]]:
-            return [{"name": i.name, "tensor": i.tensor,
-                     "shape": None if i.shape is None else list(i.shape), "dtype": i.dtype}
-                    for i in infos]
+            return [i.to_dict(extra=False) for i in infos]
         return {
             "path": self.path, "node_count": self.node_count, "size_bytes": self.size_bytes,
             "op_types": self.op_types, "inputs": io(self.inputs), "outputs": io(self.outputs),
@@ -82,7 +79,8 @@ def inspect(path_or_graph_def: str | os.PathLike | GraphDef | Any) -> GraphInfo:
     gd = as_graph_def(path_or_graph_def)
     is_file = isinstance(path_or_graph_def, (str, os.PathLike))
     path = os.fspath(path_or_graph_def) if is_file else None
-    inputs, outputs = graph_io(gd, read_sidecar(path) if is_file else None)
+    signature = (read_signature(path) if is_file else None) or discover_io(gd)
+    inputs, outputs = signature.inputs, signature.outputs
     hist = op_histogram(gd)
     return GraphInfo(sum(hist.values()), hist, inputs, outputs, gd.ByteSize(), path,
                      training_ops(gd), unsafe_ops(gd), unknown_ops(gd))

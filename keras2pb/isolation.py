@@ -4,9 +4,8 @@ TensorFlow and OpenCV validate less than they execute: a damaged graph, or input
 not fit it, can kill the whole process with a signal (SIGSEGV, SIGABRT) on some CPUs and
 builds. ``run_child`` is the one way keras2pb starts such a child: a child killed by a signal,
 or one that hangs, becomes a one-line Keras2pbError naming the file. The CLI's ``predict`` and
-``verify``, ``load(..., isolate=True)`` (through ``probe_graph``) and ``run_opencv`` use it.
-
-``python -m keras2pb.isolation GRAPH.pb [--allow-unsafe-ops]`` is the probe's child.
+``verify``, ``load(..., isolate=True)`` (through ``loading.probe_graph``) and ``run_opencv``
+use it.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import EXIT_USER_ERROR, Keras2pbError
+from .errors import Keras2pbError
 
 #: Set in the child's environment so that the CLI runs the command itself.
 CHILD_ENV = "KERAS2PB_ISOLATED_CHILD"
@@ -94,38 +93,3 @@ def run_isolated(argv: Sequence[str], graph: str) -> int:
     for line in lines:
         print(line, file=sys.stderr)
     return proc.returncode
-
-
-def probe_graph(path: str | os.PathLike, allow_unsafe_ops: bool = False) -> None:
-    """Load ``path`` and run it once on zeros in a child process.
-
-    Use before ``load`` for a graph from elsewhere: a graph that crashes TensorFlow then
-    raises Keras2pbError here instead of killing the caller. Raises Keras2pbError with the
-    child's message when the graph is refused, or naming the signal when TensorFlow crashed.
-    """
-    args = ["-m", "keras2pb.isolation", os.fspath(path)]
-    if allow_unsafe_ops:
-        args.append("--allow-unsafe-ops")
-    proc = run_child(args, path=path, crashed=TF_CRASHED, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
-    if proc.returncode != 0:
-        mine = own_lines(proc.stderr)
-        raise Keras2pbError(mine[-1][len(OWN_PREFIX):].strip() if mine
-                            else f"the probe failed (exit {proc.returncode})", path)
-
-
-def _probe_main(argv: Sequence[str]) -> int:
-    """The probe's child: load the graph and run it on zeros; errors as one keras2pb: line."""
-    from .loading import load, zero_feeds
-
-    path, allow = argv[0], "--allow-unsafe-ops" in argv[1:]
-    try:
-        with load(path, allow_unsafe_ops=allow) as graph:
-            graph(zero_feeds(graph))
-    except Keras2pbError as exc:
-        print(f"{OWN_PREFIX} {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_probe_main(sys.argv[1:]))

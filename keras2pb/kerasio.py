@@ -109,3 +109,27 @@ def import_custom_objects(spec: str) -> dict[str, Any]:
         raise Keras2pbError(f"--custom-objects {spec!r}: {attr} is neither a dict nor a class "
                             "or function")
     return {obj.__name__: obj}
+
+
+def model_structures(model: keras.Model) -> tuple[Any, Any]:
+    """The nested input and output structures of a functional or Sequential model.
+
+    Raises Keras2pbError for a model without defined inputs (never built with keras.Input).
+    """
+    graph = model if hasattr(model, "_inputs_struct") else getattr(model, "_functional", None)
+    if graph is None or not model.inputs:
+        raise Keras2pbError(
+            f"model {model.name!r} has no defined inputs: build it with keras.Input "
+            "(functional or Sequential) before freezing")
+    return graph._inputs_struct, graph._outputs_struct
+
+
+def output_names(structure: Any) -> list[str]:
+    """Keras names of the outputs in ``structure``, in ``keras.tree.flatten`` order."""
+    if isinstance(structure, dict):
+        return sorted(structure)  # keras.tree flattens dicts by sorted key
+    names = []
+    for t in keras.tree.flatten(structure):
+        history = getattr(t, "_keras_history", None)
+        names.append(history.operation.name if history else t.name)
+    return names

@@ -17,8 +17,8 @@ import numpy as np
 
 from .errors import Keras2pbError, one_line
 from .isolation import run_child
-from .runtimes import optional_module
-from .sidecar import read_sidecar, sidecar_path
+from .optional import optional_module
+from .signature import Signature, as_feeds, node_name, require_signature, sidecar_path
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -40,10 +40,6 @@ NHWC = (0, 2, 3, 1)
 _CV_WHERE = re.compile(r"^OpenCV\([^)]*\) \S+:\d+: error: ")
 #: Seconds a child process may take before it is stopped.
 CHILD_TIMEOUT = 900.0
-
-
-def _src(name: str) -> str:
-    return name.lstrip("^").split(":")[0]
 
 
 def optimize_graph(graph_def: GraphDef, keep: list[str],
@@ -93,7 +89,7 @@ def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
                 any(i.startswith("^") for i in node.input):
             continue
         for c_idx, x_idx in ((1, 0), (0, 1)):
-            const = consts.get(_src(node.input[c_idx]))
+            const = consts.get(node_name(node.input[c_idx]))
             if const is None:
                 continue
             dims = const.attr["value"].tensor.tensor_shape.dim
@@ -138,7 +134,7 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
                 any(i.startswith("^") for i in node.input):
             continue
         for c_idx, x_idx in ((1, 0), (0, 1)):
-            const = consts.get(_src(node.input[c_idx]))
+            const = consts.get(node_name(node.input[c_idx]))
             if const is None or const.attr["dtype"].type != tf.float32.as_datatype_enum:
                 continue
             x_name = node.input[x_idx] if ":" in node.input[x_idx] else f"{node.input[x_idx]}:0"
@@ -168,15 +164,15 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     return out, count
 
 
-def opencv_layer_name(graph_def: GraphDef, node_name: str) -> str:
-    """The OpenCV DNN layer that computes TF node ``node_name``: OpenCV drops Identity nodes
+def opencv_layer_name(graph_def: GraphDef, name: str) -> str:
+    """The OpenCV DNN layer that computes TF node ``name``: OpenCV drops Identity nodes
     and fuses a bias add into the Conv2D/MatMul before it (the layer keeps that op's name)."""
     nodes = {n.name: n for n in graph_def.node}
-    node = nodes[node_name]
+    node = nodes[name]
     while node.op == "Identity" and node.input:
-        node = nodes[_src(node.input[0])]
+        node = nodes[node_name(node.input[0])]
     if node.op in _ADDS:
-        srcs = [nodes[_src(i)] for i in node.input if not i.startswith("^")]
+        srcs = [nodes[node_name(i)] for i in node.input if not i.startswith("^")]
         others = [s for s in srcs if s.op != "Const"]
         if len(srcs) == 2 and len(others) == 1 and others[0].op in _BIAS_FUSERS:
             node = others[0]
@@ -249,12 +245,9 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
     return optimized, new
 
 
-def _read_sidecar(pb_path: Path) -> dict[str, Any]:
-    sidecar = read_sidecar(pb_path)
-    if sidecar is None:
-        raise Keras2pbError(f"{pb_path}: no sidecar {pb_path.name}.json; freeze it with keras2pb "
-                            "(freeze --for-opencv) so the input layout and layer names are known")
-    return sidecar
+def _signature(pb_path: Path) -> Signature:
+    return require_signature(pb_path, "naming the input layout and layer names; freeze it "
+                                      "with keras2pb (freeze --for-opencv)")
 
 
 def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
@@ -265,7 +258,7 @@ def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
     cannot be made OpenCV-ready.
     """
     if sidecar is None:
-        sidecar = _read_sidecar(Path(pb_path))
+        sidecar = _signature(Path(pb_path)).to_dict()
     if "opencv" in sidecar:
         return Path(pb_path), False
     from .fileio import atomic_write_bytes, atomic_write_text
@@ -273,7 +266,7 @@ def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
     gd, side = make_opencv_ready(graph_def, sidecar)
     out = Path(folder) / (Path(pb_path).stem + ".opencv.pb")
     atomic_write_bytes(out, gd.SerializeToString())
-    atomic_write_text(sidecar_path(out), json.dumps(side, indent=2) + "\n")
+    atomic_write_text(sidecar_path(out), Signature.from_dict(side).to_json())
     return out, True
 
 
@@ -292,18 +285,9 @@ class OpenCVRun:
         return statistics.median(self.seconds) * 1e3 if self.seconds else None
 
 
-def _as_feeds(feeds: Any, cv: dict[str, Any], pb_path: Path) -> dict[str, np.ndarray]:
-    names = [i["name"] for i in cv["inputs"]]
-    if not isinstance(feeds, dict):
-        if len(names) != 1:
-            raise Keras2pbError(f"the graph has {len(names)} inputs ({', '.join(names)}): "
-                                "pass a dict name -> array", pb_path)
-        feeds = {names[0]: feeds}
-    feeds = {k.split(":")[0]: v for k, v in feeds.items()}
-    missing = [n for n in names if n not in feeds]
-    if missing:
-        raise Keras2pbError(f"missing input(s) {', '.join(missing)}; the graph needs "
-                            f"{', '.join(names)}", pb_path)
+def _blobs(feeds: Any, cv: dict[str, Any], pb_path: Path) -> dict[str, np.ndarray]:
+    """``feeds`` (as ``as_feeds`` takes them) as float32 blobs, 4-D ones transposed to NCHW."""
+    feeds = as_feeds(feeds, [i["name"] for i in cv["inputs"]], pb_path)
     blobs = {}
     for info in cv["inputs"]:
         arr = np.asarray(feeds[info["name"]], dtype=np.float32)
@@ -355,14 +339,13 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
     only the child) or takes longer than ``timeout`` seconds.
     """
     pb_path = Path(pb_path)
-    sidecar = _read_sidecar(pb_path)
-    cv = sidecar.get("opencv")
+    cv = _signature(pb_path).extra.get("opencv")
     if cv is None:
         raise Keras2pbError(f"{pb_path}: not the OpenCV variant (its sidecar has no 'opencv' "
                             "entry); freeze with --for-opencv / freeze(..., for_opencv=True)")
     if engine not in ("auto", "new", "classic"):
         raise Keras2pbError(f"unknown OpenCV engine {engine!r}: use auto, new or classic")
-    blobs = _as_feeds(feeds, cv, pb_path)
+    blobs = _blobs(feeds, cv, pb_path)
     spec = {"pb": str(pb_path.resolve()), "inputs": list(blobs), "outputs": cv["output_layers"],
             "engine": engine, "repeats": int(repeats)}
     arrays, result = _run_cv_child(spec, blobs, len(cv["outputs"]), pb_path, timeout,
@@ -378,7 +361,7 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
 
 def run_opencv_onnx(onnx_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
                     engine: str = "auto", timeout: float = CHILD_TIMEOUT) -> OpenCVRun:
-    """Run an ONNX file (from ``keras2pb.onnx_export.export_onnx``) in OpenCV DNN, in a child
+    """Run an ONNX file (from ``keras2pb.onnx.export_onnx``) in OpenCV DNN, in a child
     process: ``cv2.dnn.readNetFromONNX``, the route OpenCV keeps (its new engine reads ONNX
     only, and its TensorFlow importer is being removed).
 
@@ -399,14 +382,14 @@ def run_opencv_onnx(onnx_path: str | os.PathLike, feeds: Any, *, repeats: int = 
     known = {i.name for i in graph.initializer}
     in_names = [i.name for i in graph.input if i.name not in known]
     out_names = [o.name for o in graph.output]
-    cv = {"inputs": [{"name": n.split(":")[0], "transpose": None} for n in in_names]}
-    blobs = _as_feeds(feeds, cv, onnx_path)
+    cv = {"inputs": [{"name": node_name(n), "transpose": None} for n in in_names]}
+    blobs = _blobs(feeds, cv, onnx_path)
     spec = {"pb": str(onnx_path.resolve()), "format": "onnx", "engine": engine,
             "inputs": in_names, "outputs": out_names, "repeats": int(repeats)}
     arrays, result = _run_cv_child(
-        spec, {full: blobs[full.split(":")[0]] for full in in_names}, len(out_names), onnx_path,
+        spec, {full: blobs[node_name(full)] for full in in_names}, len(out_names), onnx_path,
         timeout, "OpenCV crashed ({signal}) reading or running the ONNX file in a child process")
-    outputs = {n.split(":")[0]: np.ascontiguousarray(a)
+    outputs = {node_name(n): np.ascontiguousarray(a)
                for n, a in zip(out_names, arrays, strict=True)}
     return OpenCVRun(outputs, result["version"], result["load_seconds"], result["seconds"])
 

@@ -2,79 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 import os
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .errors import Keras2pbError
+from .optional import RUNTIMES, missing_modules
+from .timing import median_ms
 from .verifying import compare_outputs
-
-#: Environment variable remapping optional modules, e.g. ``cv2=no_such_cv2,onnxruntime=x``:
-#: a way to run the "runtime not installed" path for real without uninstalling anything.
-MODULES_ENV = "KERAS2PB_RUNTIME_MODULES"
-
-#: Runtime name -> (modules it needs, pip package that provides them, what it runs).
-RUNTIMES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "tf": (("tensorflow",), "tensorflow", "keras2pb.load(...) call (TF Session)"),
-    "opencv": (("cv2",), "opencv-python-headless", "OpenCV DNN, in a child process"),
-    "onnx": (("tf2onnx", "onnxruntime"), "tf2onnx onnxruntime", "tf2onnx + ONNX Runtime"),
-    "opencv-onnx": (("cv2", "tf2onnx", "onnx"), "opencv-python-headless tf2onnx onnx",
-                    "tf2onnx + cv2.dnn.readNetFromONNX, in a child process"),
-}
 
 #: Calls timed per runtime for the latency column (batch 1, median).
 LATENCY_REPEATS = 50
-
-
-def module_name(name: str) -> str:
-    """The module actually imported for ``name``, after the ``KERAS2PB_RUNTIME_MODULES`` map."""
-    for item in os.environ.get(MODULES_ENV, "").split(","):
-        key, _, value = item.partition("=")
-        if key.strip() == name and value.strip():
-            return value.strip()
-    return name
-
-
-def optional_module(name: str, package: str | None = None) -> Any:
-    """Import the optional module ``name`` (e.g. ``"cv2"``), honouring ``KERAS2PB_RUNTIME_MODULES``.
-
-    Raises Keras2pbError saying which pip package to install when it cannot be imported.
-    """
-    real = module_name(name)
-    try:
-        return importlib.import_module(real)
-    except ImportError as exc:
-        pkg = package or name
-        raise Keras2pbError(f"{real} is not installed: pip install {pkg} "
-                            "(or keras2pb[runtimes])") from exc
-
-
-def missing_modules(runtime: str) -> list[str]:
-    """The modules ``runtime`` needs that cannot be found (empty when it is installed)."""
-    if runtime not in RUNTIMES:
-        raise Keras2pbError(f"unknown runtime {runtime!r}: choose from "
-                            f"{', '.join(RUNTIMES)}")
-    return [module_name(m) for m in RUNTIMES[runtime][0]
-            if importlib.util.find_spec(module_name(m)) is None]
-
-
-def median_ms(fn: Callable[[], Any], repeats: int, warmup: int = 3) -> float:
-    """Median wall time of ``fn()`` in milliseconds over ``repeats`` calls after ``warmup``."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
 
 
 def _row(runtime: str, status: str, note: str = "", diff: float | None = None,
@@ -105,7 +45,7 @@ def _run_tf(graph, feeds, ref, n):
 def _run_opencv(graph, pb_path, feeds, ref, n, tmp):
     from .opencv import opencv_ready_path, run_opencv
 
-    path, converted = opencv_ready_path(pb_path, graph.graph_def, graph.sidecar, tmp)
+    path, converted = opencv_ready_path(pb_path, graph.graph_def, None, tmp)
     run = run_opencv(path, feeds)
     diff, agree, _ = compare_outputs(ref, run.outputs)
     timed = run_opencv(path, _first(feeds, _latency_batch(graph)), repeats=LATENCY_REPEATS)
@@ -117,7 +57,7 @@ def _run_opencv(graph, pb_path, feeds, ref, n, tmp):
 
 def _onnx_file(pb_path, tmp) -> str:
     """The ONNX export of ``pb_path`` in ``tmp``, converted once per ``verify_runtimes``."""
-    from .onnx_export import export_onnx
+    from .onnx import export_onnx
 
     path = os.path.join(tmp, "model.onnx")
     if not os.path.exists(path):
@@ -137,7 +77,7 @@ def _run_opencv_onnx(pb_path, feeds, ref, n, tmp, graph):
 
 
 def _run_onnx(pb_path, feeds, ref, n, tmp, graph):
-    from .onnx_export import OnnxModel
+    from .onnx import OnnxModel
 
     model = OnnxModel(_onnx_file(pb_path, tmp))
     diff, agree, _ = compare_outputs(ref, model(feeds))

@@ -145,7 +145,7 @@ def check_model(row: Row, folder: str | os.PathLike, columns: list[str] | None =
     from .freezing import freeze
     from .kerasio import load_keras_model
     from .loading import load
-    from .runtimes import missing_modules
+    from .optional import missing_modules
     from .verifying import keras_reference
 
     columns = list(COLUMNS) if columns is None else columns
@@ -198,7 +198,7 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
         return run
 
     def c_setup():
-        from .cclient import run_c_client
+        from .c_client import run_c_client
 
         if c_binary is None:
             raise Keras2pbError("C client not built (no C compiler?)")
@@ -215,7 +215,7 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
     onnx_path = folder / f"{stem}.onnx"
 
     def export():
-        from .onnx_export import export_onnx
+        from .onnx import export_onnx
 
         if not onnx_path.exists():
             export_onnx(pb, onnx_path)
@@ -228,7 +228,7 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
         return lambda feeds: run_opencv_onnx(path, feeds).outputs
 
     def onnx_setup():
-        from .onnx_export import OnnxModel
+        from .onnx import OnnxModel
 
         onnx_model = OnnxModel(export())
         return onnx_model

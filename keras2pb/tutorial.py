@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import Keras2pbError, one_line
 from .fileio import atomic_output
-from .sidecar import sidecar_path
+from .signature import sidecar_path
 
 #: Environment variable: ``1`` shrinks training so the notebooks run fast (tests, CI).
 QUICK_ENV = "KERAS2PB_QUICK"

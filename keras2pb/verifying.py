@@ -10,8 +10,7 @@ import keras
 import numpy as np
 
 from .errors import Keras2pbError
-from .freezing import _structures
-from .kerasio import load_keras_model
+from .kerasio import load_keras_model, model_structures
 from .loading import load
 
 
@@ -54,10 +53,9 @@ def default_inputs(graph, n: int = 64, seed: int = 0) -> dict[str, np.ndarray]:
 
 def _keras_inputs(model: keras.Model, graph, feeds: dict[str, Any]) -> Any:
     """Arrange the graph's feeds the way the Keras model takes them (dict, list or array)."""
-    keys = ([e["keras_input"] for e in graph.sidecar["inputs"]] if graph.sidecar
-            else graph.input_names)
+    keys = [i.extra.get("keras_input", i.name) for i in graph.inputs]
     arrays = [np.asarray(feeds[i.name]) for i in graph.inputs]
-    structure = _structures(model)[0]
+    structure = model_structures(model)[0]
     if isinstance(structure, dict):
         return dict(zip(keys, arrays, strict=True))
     return list(arrays) if isinstance(structure, (list, tuple)) else arrays[0]
@@ -72,8 +70,7 @@ def keras_reference(model: keras.Model, graph: Any, x: Any = None
     the feeds by graph input name and Keras' outputs by graph output name. Raises
     Keras2pbError when the inputs do not fit or the model does not match the graph.
     """
-    arrays = graph._feeds(default_inputs(graph) if x is None else x)
-    feeds = {i.name: a for i, a in zip(graph.inputs, arrays, strict=True)}
+    feeds = graph.feeds(default_inputs(graph) if x is None else x)
     try:
         outputs = keras.tree.flatten(model(_keras_inputs(model, graph, feeds), training=False))
     except Exception as exc:

@@ -83,7 +83,7 @@ def c_client(tmp_path_factory):
     """The C client (examples/c/predict.c) compiled against this TensorFlow, once a session.
 
     Skips, saying so, only when there is no C compiler."""
-    from keras2pb.cclient import build_c_client, c_compiler
+    from keras2pb.c_client import build_c_client, c_compiler
 
     if c_compiler() is None:
         pytest.skip("no C compiler (cc / $CC): the C client cannot be built here")

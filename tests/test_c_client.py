@@ -11,7 +11,7 @@ import pytest
 from runtime_fixtures import c_client, runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError, load
-from keras2pb.cclient import build_c_client, c_command, parse_c_output, run_c_client
+from keras2pb.c_client import build_c_client, c_command, parse_c_output, run_c_client
 
 
 def _python_outputs(pb, feeds):
@@ -102,8 +102,10 @@ def test_bad_input_is_one_line_naming_the_file(runtime_zoo, c_client, tmp_path):
 
 def test_run_c_client_reports_the_clients_message(runtime_zoo, c_client):  # noqa: F811
     z = runtime_zoo["two_io"]
-    with pytest.raises(Keras2pbError, match=r"the C client failed: .*meta"):
-        run_c_client(c_client, z["pb"], {"image": z["feeds"]["image"][:1]})
+    with pytest.raises(Keras2pbError, match=r"the C client failed: .*no_such_output"):
+        run_c_client(c_client, z["pb"], z["feeds"], outputs=["no_such_output"])
+    with pytest.raises(Keras2pbError, match=r"two_io\.pb: missing input\(s\) meta"):
+        run_c_client(c_client, z["pb"], {"image": z["feeds"]["image"][:1]})  # caught first
 
 
 def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):

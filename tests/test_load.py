@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from keras2pb import Keras2pbError, load, load_mnist
-from keras2pb.loading import closest_names
+from keras2pb.signature import closest_names
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +23,7 @@ def test_inputs_and_outputs_come_from_the_sidecar(mnist):
         [("image", "image:0", (None, 28, 28, 1), "float32")]
     assert [(o.name, o.tensor, o.shape) for o in mnist.outputs] == \
         [("probs", "probs:0", (None, 10))]
+    assert mnist.sidecar["format"] == "keras2pb-sidecar/1"
 
 
 def test_classic_import_prefix_route_equals_fast_call(mnist):
@@ -100,6 +101,7 @@ def test_without_sidecar_inputs_and_outputs_are_discovered(mnist_pb, tmp_path, z
     with load(bare) as graph:
         assert graph.input_names == ["image"]
         assert graph.output_names == ["Identity"]
+        assert graph.sidecar is None
         x = zoo["sequential"]["feeds"]["image"]
         np.testing.assert_allclose(graph(x), zoo["sequential"]["expected"]["probs"], atol=1e-5)
 

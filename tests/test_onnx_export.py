@@ -9,7 +9,7 @@ import pytest
 from runtime_fixtures import CASES, argmax_agrees, max_diff, runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError
-from keras2pb.onnx_export import OnnxModel, export_onnx
+from keras2pb.onnx import OnnxModel, export_onnx
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -50,7 +50,7 @@ def test_issue_13_model_is_rewritten_for_any_batch(runtime_zoo):  # noqa: F811
 
 
 def test_opencv_reads_the_onnx_export_at_batch_1_and_4(runtime_zoo, tmp_path):  # noqa: F811
-    from keras2pb.onnx_export import export_onnx
+    from keras2pb.onnx import export_onnx
     from keras2pb.opencv import run_opencv_onnx
 
     for case in ("two_io", "issue_h5"):
@@ -65,7 +65,7 @@ def test_opencv_reads_the_onnx_export_at_batch_1_and_4(runtime_zoo, tmp_path):  
 
 
 def test_onnx_route_refuses_bad_files_and_feeds(runtime_zoo, tmp_path):  # noqa: F811
-    from keras2pb.onnx_export import export_onnx
+    from keras2pb.onnx import export_onnx
     from keras2pb.opencv import run_opencv_onnx
 
     z = runtime_zoo["two_io"]

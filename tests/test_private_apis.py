@@ -20,7 +20,7 @@ def _two_input_model() -> keras.Model:
 
 
 def test_keras_input_and_output_structures():
-    """freezing._structures / traingraph: Functional._inputs_struct, _outputs_struct."""
+    """kerasio.model_structures: Functional._inputs_struct, _outputs_struct."""
     model = _two_input_model()
     assert sorted(model._inputs_struct) == ["a", "b"]
     assert sorted(model._outputs_struct) == ["out"]
@@ -30,7 +30,7 @@ def test_keras_input_and_output_structures():
 
 
 def test_keras_history_names_the_output_layer():
-    """freezing._output_names: KerasTensor._keras_history.operation.name."""
+    """kerasio.output_names: KerasTensor._keras_history.operation.name."""
     model = _two_input_model()
     (out,) = keras.tree.flatten(model._outputs_struct)
     assert out._keras_history.operation.name == "out"

@@ -11,7 +11,8 @@ import pytest
 from runtime_fixtures import runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError
-from keras2pb.runtimes import MODULES_ENV, format_table, missing_modules, verify_runtimes
+from keras2pb.optional import MODULES_ENV, missing_modules
+from keras2pb.runtimes import format_table, verify_runtimes
 
 ALL = ["tf", "opencv", "onnx", "opencv-onnx"]
 GONE = "cv2=keras2pb_no_such_cv2,onnxruntime=keras2pb_no_such_ort"
@@ -114,7 +115,7 @@ def test_core_does_not_import_the_runtimes():
     code = ("import sys, keras, tensorflow; names = ('cv2', 'onnxruntime', 'tf2onnx', 'onnx'); "
             "before = {m for m in names if m in sys.modules}; "
             "import keras2pb.freezing, keras2pb.loading, keras2pb.verifying, keras2pb.cli, "
-            "keras2pb.opencv, keras2pb.onnx_export, keras2pb.runtimes; "
+            "keras2pb.opencv, keras2pb.onnx, keras2pb.runtimes; "
             "print(sorted(m for m in names if m in sys.modules and m not in before))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)

@@ -341,10 +341,10 @@ def test_the_notebook_kernel_sets_the_tensorflow_log_level_from_its_start(tmp_pa
 
 
 def test_source_excerpt_shows_the_real_train_step():
-    from keras2pb import traingraph
+    from keras2pb import training_step
 
-    text = tutorial.source_excerpt(traingraph.training_graph, "@tf.function", "return loss")
+    text = tutorial.source_excerpt(training_step.training_graph, "@tf.function", "return loss")
     assert text.startswith("@tf.function") and text.endswith("return loss")
     assert "tape.gradient" in text and "optimizer.apply" in text
     with pytest.raises(Keras2pbError, match="'no such line' not found"):
-        tutorial.source_excerpt(traingraph.training_graph, "no such line", "return loss")
+        tutorial.source_excerpt(training_step.training_graph, "no such line", "return loss")

@@ -20,7 +20,7 @@ def _pair(model, tmp: Path, name: str) -> dict:
     """The three stages of ``model``: training step, inference trace, frozen graph (+ .pb)."""
     from keras2pb.freezing import freeze, inference_graph
     from keras2pb.graphio import read_graph_def
-    from keras2pb.traingraph import training_graph
+    from keras2pb.training_step import training_graph
 
     train_gd = training_graph(model)
     infer_gd = inference_graph(model)

@@ -44,10 +44,10 @@ def graph_def_of(obj: Any) -> GraphDef:
 
 
 def training_graph_of(model: Any) -> GraphDef:
-    """Return the training graph of a Keras model (``keras2pb.traingraph.training_graph``).
+    """Return the training graph of a Keras model (``keras2pb.training_step.training_graph``).
 
     Raises Keras2pbError when the model cannot be traced (e.g. it has no known input shape).
     """
-    from ..traingraph import training_graph
+    from ..training_step import training_graph
 
     return training_graph(model)

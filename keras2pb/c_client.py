@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import Keras2pbError, one_line
 from .isolation import run_child
-from .sidecar import require_sidecar
+from .signature import as_feeds, node_name, require_signature
 
 #: The C sources and their build script.
 C_DIR = Path(__file__).resolve().parent.parent / "examples" / "c"
@@ -68,7 +68,7 @@ def parse_c_output(text: str) -> dict[str, np.ndarray]:
         shape = tuple(int(d) for d in match.group(2).split(",") if d.strip())
         rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
         values = " ".join(lines[i + 1:i + 1 + rows])
-        arrays[match.group(1).split(":")[0]] = np.array(
+        arrays[node_name(match.group(1))] = np.array(
             values.split(), dtype=np.float64).astype(np.float32).reshape(shape)
         i += 1 + rows
     return arrays
@@ -95,19 +95,14 @@ def run_c_client(binary: str | os.PathLike, pb_path: str | os.PathLike, feeds: A
     Keras2pbError with the client's one-line message when it fails.
     """
     pb_path = Path(pb_path)
-    sidecar = require_sidecar(pb_path)
-    names = [e["name"] for e in sidecar["inputs"]]
-    if not isinstance(feeds, dict):
-        if len(names) != 1:
-            raise Keras2pbError(f"the graph has inputs {', '.join(names)}: pass a dict", pb_path)
-        feeds = {names[0]: feeds}
-    outputs = outputs or [e["name"] for e in sidecar["outputs"]]
+    signature = require_signature(pb_path)
+    feeds = as_feeds(feeds, [i.name for i in signature.inputs], pb_path)
+    outputs = outputs or [o.name for o in signature.outputs]
     with tempfile.TemporaryDirectory(prefix="keras2pb-c-") as tmp:
         files = {}
         for name, array in feeds.items():
-            files[name.split(":")[0]] = Path(tmp) / f"in{len(files)}.npy"
-            np.save(files[name.split(":")[0]],
-                    np.ascontiguousarray(array, dtype=np.float32))
+            files[name] = Path(tmp) / f"in{len(files)}.npy"
+            np.save(files[name], np.ascontiguousarray(array, dtype=np.float32))
         command = c_command(binary, pb_path, files, outputs)
         proc = run_child(command[1:], program=command[0], path=pb_path, timeout=timeout,
                          env={"TF_CPP_MIN_LOG_LEVEL": "2"},

@@ -7,7 +7,7 @@ import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from .errors import Keras2pbError, one_line
-from .freezing import _output_names, _structures
+from .kerasio import model_structures, output_names
 
 _SPARSE_LOSSES = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
 
@@ -34,14 +34,14 @@ def training_graph(model: keras.Model, optimizer: keras.optimizers.Optimizer | N
     so the model's own optimizer and weights are untouched. Keras 3's TensorBoard callback
     writes no such graph. Raises Keras2pbError for models without defined inputs.
     """
-    in_struct, out_struct = _structures(model)
+    in_struct, out_struct = model_structures(model)
     if optimizer is None:
         base = getattr(model, "optimizer", None)
         optimizer = (base.__class__.from_config(base.get_config()) if base is not None
                      else keras.optimizers.Adam())
     optimizer.build(model.trainable_variables)
     loss_cfg = getattr(model, "loss", None)
-    out_names = _output_names(out_struct)
+    out_names = output_names(out_struct)
     losses, x_specs, y_specs = [], [], []
     for t in keras.tree.flatten(in_struct):
         x_specs.append(tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=t.name))

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .errors import Keras2pbError, one_line
-from .runtimes import optional_module
+from .optional import optional_module
+from .signature import as_feeds, node_name, require_signature
 
 _ORT_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
               "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(uint8)": np.uint8,
@@ -62,14 +63,13 @@ def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
     """
     from .fileio import atomic_write_bytes
     from .graphio import read_graph_def
-    from .sidecar import require_sidecar
 
     pb_path = Path(pb_path)
     tf2onnx = optional_module("tf2onnx")
     graph_def = read_graph_def(pb_path)
-    sidecar = require_sidecar(pb_path)
-    inputs = [e["tensor"] for e in sidecar["inputs"]]
-    outputs = [e["tensor"] for e in sidecar["outputs"]]
+    signature = require_signature(pb_path)
+    inputs = [i.tensor for i in signature.inputs]
+    outputs = [o.tensor for o in signature.outputs]
     try:
         with _quiet_loggers("tf2onnx", "tensorflow") as errors:
             model_proto, _ = tf2onnx.convert.from_graph_def(
@@ -108,20 +108,11 @@ class OnnxModel:
 
     def __call__(self, feeds: Any) -> dict[str, np.ndarray]:
         """Run the model; ``feeds`` as in the class docstring. Raises Keras2pbError."""
-        if not isinstance(feeds, dict):
-            if len(self.input_names) != 1:
-                raise Keras2pbError(f"the model has inputs {', '.join(self.input_names)}: "
-                                    "pass a dict", self.path)
-            feeds = {self.input_names[0]: feeds}
-        by_node = {k.split(":")[0]: v for k, v in feeds.items()}
-        missing = [n for n in self.input_names if n.split(":")[0] not in by_node]
-        if missing:
-            raise Keras2pbError(f"missing input(s) {', '.join(missing)}", self.path)
-        ort_feeds = {n: np.ascontiguousarray(by_node[n.split(":")[0]], dtype=self._dtypes[n])
-                     for n in self.input_names}
+        ort_feeds = {n: np.ascontiguousarray(v, dtype=self._dtypes[n])
+                     for n, v in as_feeds(feeds, self.input_names, self.path).items()}
         try:
             results = self.session.run(self.output_names, ort_feeds)
         except Exception as exc:
             raise Keras2pbError(f"ONNX Runtime refused the input: {one_line(exc)}",
                                 self.path) from exc
-        return {n.split(":")[0]: r for n, r in zip(self.output_names, results, strict=True)}
+        return {node_name(n): r for n, r in zip(self.output_names, results, strict=True)}
