@@ -424,6 +424,20 @@ def test_page_visible_graph_matches_collapse(browser, mnist_pair, tmp_path):  # 
         assert dict(got["edges"]) == {f"{a} {b}": n for (a, b), n in want.edges.items()}
         assert sorted(got["clusters"]) == sorted(want.clusters)
         assert got["count"] == len(want.boxes)
+    # a closed box's tooltip counts the op types of every node beneath it
+    for s in scopes:
+        below = {s}
+        for k in scopes:
+            if pg.hier.scopes[k].parent in below:
+                below.add(k)
+        ops: dict[str, int] = {}
+        for i, n in enumerate(pg.graph.nodes):
+            if pg.hier.parent[i] in below:
+                ops[n.op] = ops.get(n.op, 0) + 1
+        top = sorted(ops.items(), key=lambda kv: -kv[1])
+        want = ", ".join(f"{op} {c}" for op, c in top[:8]) + (", \u2026" if len(top) > 8 else "")
+        tip = frame.evaluate(f"() => __k2pb.panes[0].scopeTip({s})")
+        assert ["kv", "op types", want] in tip
     scope = frame.evaluate(CHEAPEST_SCOPE)
     stats = frame.evaluate(PANE_STATS)
     for _ in range(2):

@@ -213,6 +213,17 @@
     return top;
   };
 
+  // Per scope s: the scopes beneath it (itself included) are s .. end[s] - 1 (preorder).
+  Pane.prototype.subtreeEnd = function () {
+    if (!this.ends) {
+      var p = this.sc.p, end = new Int32Array(p.length), k;
+      for (k = 0; k < p.length; k++) end[k] = k + 1;
+      for (k = p.length - 1; k > 0; k--) if (end[k] > end[p[k]]) end[p[k]] = end[k];
+      this.ends = end;
+    }
+    return this.ends;
+  };
+
   // Box codes: node i is drawn in box ``code[i]``: i for its own box, nNodes + s for the
   // closed scope s; -1 for a folded node.
   Pane.prototype.boxId = function (code) {
@@ -741,11 +752,10 @@
       + " drawn, the rest folded constants and variables)"]);
     if (sc.rm[sidx]) lines.push(["kv", "removed", fmt(sc.rm[sidx])]);
     if (sc.ad[sidx]) lines.push(["kv", "added", fmt(sc.ad[sidx])]);
-    var counts = new Map(), n = this.n, p = sc.p;
+    var counts = new Map(), n = this.n, end = this.subtreeEnd()[sidx];
     for (var i = 0; i < n.op.length; i++) {
       var up = n.p[i];
-      while (up > 0 && up !== sidx) up = p[up];
-      if (up === sidx) counts.set(n.op[i], (counts.get(n.op[i]) || 0) + 1);
+      if (up >= sidx && up < end) counts.set(n.op[i], (counts.get(n.op[i]) || 0) + 1);
     }
     var top = Array.from(counts.entries()).sort(function (a, b) { return b[1] - a[1]; });
     var d = this.d;
