@@ -391,3 +391,61 @@ def test_each_pane_downloads_as_svg_and_png(browser, stages_page):  # noqa: F811
         assert width == pytest.approx(2 * size[0], abs=2) and height > 0
     assert outside_requests(requests) == []
     page.close()
+
+
+# The page's visible graph (boxes, merged edges, frames) and box count for a set of open scopes.
+VISIBLE = """(open) => {
+  const p = __k2pb.panes[0], v = p.visible(new Set(open));
+  return {boxes: Array.from(v.boxes.keys()), edges: Array.from(v.edges.entries()),
+          clusters: v.clusters, count: p.countBoxes(new Set(open))};
+}"""
+
+
+def test_page_visible_graph_matches_collapse(browser, mnist_pair, tmp_path):  # noqa: F811
+    """For any set of open scopes (a scope may be open inside a closed one) the page computes
+    the boxes, merged edges and frames collapse.visible_graph does; closing and reopening a
+    scope draws the same view again; the idle warm-up after the first paint raises nothing."""
+    import random
+
+    out = write_html([str(mnist_pair["train_pb"]), str(mnist_pair["frozen_pb"])],
+                     str(tmp_path / "mnist.html"))
+    page, requests, dialogs = open_page(browser, out)
+    frame = wait_ready(page)
+    frame.wait_for_function("() => window.__k2pb.warmMs !== undefined", timeout=60_000)
+    pg = prepare(mnist_pair["train_gd"], "l")
+    scopes = list(range(1, len(pg.hier.scopes)))
+    rng = random.Random(0)
+    sets = [{0}, {0, *scopes}, {0} | {s for s in scopes if pg.hier.scopes[s].depth == 1}]
+    sets += [{0, *rng.sample(scopes, len(scopes) // 2)} for _ in range(4)]
+    for open_ in sets:
+        got = frame.evaluate(VISIBLE, sorted(open_))
+        want = visible_graph(pg.hier, pg.graph, open_)
+        assert sorted(got["boxes"]) == want.boxes
+        assert dict(got["edges"]) == {f"{a} {b}": n for (a, b), n in want.edges.items()}
+        assert sorted(got["clusters"]) == sorted(want.clusters)
+        assert got["count"] == len(want.boxes)
+    # a closed box's tooltip counts the op types of every node beneath it
+    for s in scopes:
+        below = {s}
+        for k in scopes:
+            if pg.hier.scopes[k].parent in below:
+                below.add(k)
+        ops: dict[str, int] = {}
+        for i, n in enumerate(pg.graph.nodes):
+            if pg.hier.parent[i] in below:
+                ops[n.op] = ops.get(n.op, 0) + 1
+        top = sorted(ops.items(), key=lambda kv: -kv[1])
+        want = ", ".join(f"{op} {c}" for op, c in top[:8]) + (", \u2026" if len(top) > 8 else "")
+        tip = frame.evaluate(f"() => __k2pb.panes[0].scopeTip({s})")
+        assert ["kv", "op types", want] in tip
+    scope = frame.evaluate(CHEAPEST_SCOPE)
+    stats = frame.evaluate(PANE_STATS)
+    for _ in range(2):
+        assert frame.evaluate(f"() => __k2pb.panes[0].expand({scope})") is True
+        opened = frame.evaluate(PANE_STATS)
+        frame.evaluate(f"() => __k2pb.panes[0].collapse({scope})")
+        assert frame.evaluate(PANE_STATS) == stats
+    assert opened[0]["boxes"] > stats[0]["boxes"]
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == [] and dialogs == []
+    page.close()

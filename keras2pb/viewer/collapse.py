@@ -53,6 +53,9 @@ class Hierarchy:
         return len(sc.scopes) + sum(1 for i in sc.ops if not graph.nodes[i].is_folded)
 
 
+_NUMBERED = re.compile(r"_\d+$")
+
+
 def _scope_path(name: str) -> str:
     return name.rpartition("/")[0]
 
@@ -106,14 +109,17 @@ def build_hierarchy(graph: CleanGraph) -> Hierarchy:
 def _count(hier: Hierarchy, graph: CleanGraph) -> None:
     scopes = hier.scopes
     order = _preorder(hier)
+    folded = [n.is_folded for n in graph.nodes]
     for s in order:
         sc = scopes[s]
         sc.depth = 0 if sc.parent < 0 else scopes[sc.parent].depth + 1
     for s in reversed(order):
         sc = scopes[s]
-        sc.count = len(sc.ops) + sum(scopes[c].count for c in sc.scopes)
-        sc.shown = (sum(1 for i in sc.ops if not graph.nodes[i].is_folded)
-                    + sum(scopes[c].shown for c in sc.scopes))
+        count, shown = len(sc.ops), len(sc.ops) - sum([folded[i] for i in sc.ops])
+        for c in sc.scopes:
+            count += scopes[c].count
+            shown += scopes[c].shown
+        sc.count, sc.shown = count, shown
 
 
 def _preorder(hier: Hierarchy) -> list[int]:
@@ -209,7 +215,7 @@ def _group_series(hier: Hierarchy, graph: CleanGraph, s: int) -> None:
         n = graph.nodes[i]
         if n.is_folded or _scope_path(n.name) != sc.path:
             continue  # only the scope's own ops, not ops moved up from dissolved scopes
-        base = re.sub(r"_\d+$", "", n.name.rpartition("/")[2])
+        base = _NUMBERED.sub("", n.name.rpartition("/")[2])
         series.setdefault((n.op, base), []).append(i)
     for (_op, base), members in series.items():
         if len(members) < SERIES_MIN:

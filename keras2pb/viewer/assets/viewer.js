@@ -201,45 +201,97 @@
     return true;
   };
 
-  // Boxes, merged edges and frames for a set of open scopes (mirrors collapse.visible_graph).
-  Pane.prototype.visible = function (expanded) {
-    var n = this.n, box = new Array(n.op.length), boxes = new Map();
-    for (var i = 0; i < n.op.length; i++) {
-      if (n.fd[i]) continue;
-      var b = this.boxOf(i, expanded);
-      box[i] = b;
-      if (!boxes.has(b)) boxes.set(b, i);
+  // Per scope: its outermost closed scope (itself included), or -1 when it and all its
+  // parents are open. One pass: scopes are numbered parents first (preorder).
+  Pane.prototype.scopeTops = function (expanded) {
+    var p = this.sc.p, top = new Int32Array(p.length);
+    top[0] = -1;
+    for (var k = 1; k < p.length; k++) {
+      var up = top[p[k]];
+      top[k] = up >= 0 ? up : (expanded.has(k) ? -1 : k);
     }
-    var edges = new Map();
-    for (var j = 0; j < n.op.length; j++) {
-      var to = box[j];
-      if (to === undefined) continue;
-      var ins = n.in[j];
-      for (var k = 0; k < ins.length; k++) {
-        var from = box[ins[k]];
-        if (from === undefined || from === to) continue;
-        var key = from + " " + to;
-        edges.set(key, (edges.get(key) || 0) + 1);
+    return top;
+  };
+
+  // Per scope s: the scopes beneath it (itself included) are s .. end[s] - 1 (preorder).
+  Pane.prototype.subtreeEnd = function () {
+    if (!this.ends) {
+      var p = this.sc.p, end = new Int32Array(p.length), k;
+      for (k = 0; k < p.length; k++) end[k] = k + 1;
+      for (k = p.length - 1; k > 0; k--) if (end[k] > end[p[k]]) end[p[k]] = end[k];
+      this.ends = end;
+    }
+    return this.ends;
+  };
+
+  // Box codes: node i is drawn in box ``code[i]``: i for its own box, nNodes + s for the
+  // closed scope s; -1 for a folded node.
+  Pane.prototype.boxId = function (code) {
+    var nn = this.n.op.length;
+    return code < nn ? "n" + code : "s" + (code - nn);
+  };
+  Pane.prototype.boxCode = function (id) {
+    return id[0] === "n" ? +id.slice(1) : this.n.op.length + +id.slice(1);
+  };
+
+  // The id of the box drawing node i in the current view (undefined when folded).
+  Pane.prototype.drawnBox = function (i) {
+    var c = this.code ? this.code[i] : -1;
+    return c >= 0 ? this.boxId(c) : undefined;
+  };
+
+  // Boxes, merged edges and frames for a set of open scopes (mirrors collapse.visible_graph).
+  // Linear in nodes + edges: box codes are numbers, ids are made once per box and edge.
+  Pane.prototype.visible = function (expanded) {
+    var n = this.n, nn = n.op.length, np = n.p, fd = n.fd, ins = n.in;
+    var top = this.scopeTops(expanded), code = new Int32Array(nn), i, c;
+    var boxes = new Map(), seen = new Uint8Array(nn + top.length);
+    for (i = 0; i < nn; i++) {
+      if (fd[i]) { code[i] = -1; continue; }
+      c = top[np[i]];
+      c = c >= 0 ? nn + c : i;
+      code[i] = c;
+      if (!seen[c]) { seen[c] = 1; boxes.set(this.boxId(c), i); }
+    }
+    var counts = new Map(), width = nn + top.length;
+    for (var j = 0; j < nn; j++) {
+      var to = code[j];
+      if (to < 0) continue;
+      var list = ins[j];
+      for (var k = 0; k < list.length; k++) {
+        var from = code[list[k]];
+        if (from < 0 || from === to) continue;
+        var key = from * width + to;
+        counts.set(key, (counts.get(key) || 0) + 1);
       }
     }
-    var clusters = [];
-    var self = this;
-    expanded.forEach(function (sidx) {
-      if (sidx > 0 && self.isVisibleScope(sidx, expanded)) clusters.push(sidx);
+    var edges = new Map(), self = this;
+    counts.forEach(function (count, key) {
+      edges.set(self.boxId(Math.floor(key / width)) + " " + self.boxId(key % width), count);
     });
-    return { boxes: boxes, edges: edges, clusters: clusters, box: box };
+    var clusters = [];
+    expanded.forEach(function (sidx) {
+      if (sidx > 0 && top[sidx] < 0) clusters.push(sidx);  // open, and all its parents
+    });
+    return { boxes: boxes, edges: edges, clusters: clusters, code: code };
   };
 
   Pane.prototype.countBoxes = function (expanded) {
-    var n = this.n, seen = new Set();
-    for (var i = 0; i < n.op.length; i++) if (!n.fd[i]) seen.add(this.boxOf(i, expanded));
-    return seen.size;
+    var n = this.n, np = n.p, top = this.scopeTops(expanded);
+    var seen = new Uint8Array(top.length), count = 0;
+    for (var i = 0; i < n.op.length; i++) {
+      if (n.fd[i]) continue;
+      var t = top[np[i]];
+      if (t < 0) count++;
+      else if (!seen[t]) { seen[t] = 1; count++; }
+    }
+    return count;
   };
 
   Pane.prototype.expand = function (sidx, mirrored) {
     var next = new Set(this.expanded);
     next.add(sidx);
-    var count = this.countBoxes(next);
+    var vis = this.visible(next), count = vis.boxes.size;
     if (count > MAX_BOXES) {
       this.say("Not expanded: \u201c" + this.scopeName(sidx) + "\u201d would show " + fmt(count)
         + " boxes (limit " + fmt(MAX_BOXES) + "). Expand a smaller scope, or search for it.",
@@ -248,7 +300,7 @@
     }
     var before = this.expanded;
     this.expanded = next;
-    if (!this.render()) { this.expanded = before; this.render(); return false; }
+    if (!this.render(vis)) { this.expanded = before; this.render(); return false; }
     if (!mirrored) this.mirror(sidx, true);
     return true;
   };
@@ -349,20 +401,37 @@
     return g;
   };
 
-  // Lay out and draw the current view; returns false (and says why) when layout failed.
-  Pane.prototype.render = function () {
+  // The views laid out so far, by their open scopes (the last LAYOUT_CACHE of them): going
+  // back to a view (closing a scope, Reset) draws it without laying it out again.
+  var LAYOUT_CACHE = 24;
+  Pane.prototype.cacheKey = function (expanded) {
+    return Array.from(expanded).sort(function (a, b) { return a - b; }).join(",");
+  };
+
+  // Lay out and draw the current view (``vis``: its visible graph when already computed);
+  // returns false (and says why) when layout failed.
+  Pane.prototype.render = function (vis) {
     var t0 = performance.now();
-    var vis = this.visible(this.expanded);
+    var key = this.cacheKey(this.expanded), hit = this.layouts && this.layouts.get(key);
     var g;
-    try {
-      g = this.layout(vis);
-    } catch (err) {
-      this.say("Layout failed for " + fmt(vis.boxes.size) + " boxes (" + err.message
-        + "): collapse some scopes.", true);
-      state.errors.push("layout: " + err.message);
-      return false;
+    if (hit) {
+      vis = hit[0];
+      g = hit[1];
+    } else {
+      vis = vis || this.visible(this.expanded);
+      try {
+        g = this.layout(vis);
+      } catch (err) {
+        this.say("Layout failed for " + fmt(vis.boxes.size) + " boxes (" + err.message
+          + "): collapse some scopes.", true);
+        state.errors.push("layout: " + err.message);
+        return false;
+      }
+      if (!this.layouts) this.layouts = new Map();
+      this.layouts.set(key, [vis, g]);
+      if (this.layouts.size > LAYOUT_CACHE) this.layouts.delete(this.layouts.keys().next().value);
     }
-    this.box = vis.box;
+    this.code = vis.code;
     this.draw(g, vis);
     this.nBoxes = vis.boxes.size;
     this.nEdges = vis.edges.size;
@@ -497,11 +566,11 @@
   // The boxes of the other pane that hold the namesakes of the nodes in box ``id``.
   Pane.prototype.twinBoxes = function (id) {
     var o = this.other(), out = new Set();
-    if (!o || !o.box || !this.box) return out;
-    var tw = this.n.tw, box = this.box, i;
+    if (!o || !o.code || !this.code) return out;
+    var tw = this.n.tw, code = this.code, i;
     var add = function (j) {
       if (j < 0) return;
-      var b = o.box[j];
+      var b = o.drawnBox(j);
       if (b === undefined) {  // folded there: its consumers' box shows it
         var up = o.n.p[j];
         if (up > 0) b = o.boxOf(j, o.expanded);
@@ -510,7 +579,8 @@
       out.add(b);
     };
     if (id[0] === "n") { add(tw[+id.slice(1)]); return out; }
-    for (i = 0; i < box.length; i++) if (box[i] === id) add(tw[i]);
+    var c = this.boxCode(id);
+    for (i = 0; i < code.length; i++) if (code[i] === c) add(tw[i]);
     return out;
   };
 
@@ -631,7 +701,7 @@
 
   // Bring the box holding node j into view (without opening anything).
   Pane.prototype.centerOnNode = function (j) {
-    var b = this.box && this.box[j];
+    var b = this.drawnBox(j);
     if (b === undefined) b = this.boxOf(j, this.expanded);
     var el = this.vp.querySelector('.k2-box[data-id="' + b + '"]');
     if (!el) return;
@@ -682,11 +752,10 @@
       + " drawn, the rest folded constants and variables)"]);
     if (sc.rm[sidx]) lines.push(["kv", "removed", fmt(sc.rm[sidx])]);
     if (sc.ad[sidx]) lines.push(["kv", "added", fmt(sc.ad[sidx])]);
-    var counts = new Map(), n = this.n, p = sc.p;
+    var counts = new Map(), n = this.n, end = this.subtreeEnd()[sidx];
     for (var i = 0; i < n.op.length; i++) {
       var up = n.p[i];
-      while (up > 0 && up !== sidx) up = p[up];
-      if (up === sidx) counts.set(n.op[i], (counts.get(n.op[i]) || 0) + 1);
+      if (up >= sidx && up < end) counts.set(n.op[i], (counts.get(n.op[i]) || 0) + 1);
     }
     var top = Array.from(counts.entries()).sort(function (a, b) { return b[1] - a[1]; });
     var d = this.d;
@@ -1049,6 +1118,31 @@
     }
   }
 
+  // Once the first view is painted: lay out a tiny graph with nested frames, so the browser
+  // compiles dagre's code for frames now (the first view may have none) rather than at the
+  // first click that opens a box (that compile cost ~50 ms of the first opening).
+  function warmUp() {
+    var t0 = performance.now();
+    try {
+      var g = new dagre.graphlib.Graph({ compound: true });
+      g.setGraph({ rankdir: "TB" });
+      g.setDefaultEdgeLabel(function () { return {}; });
+      ["a", "b", "c", "d", "e"].forEach(function (v) { g.setNode(v, { width: 40, height: 20 }); });
+      g.setNode("f", {});
+      g.setNode("f2", {});
+      g.setParent("b", "f");
+      g.setParent("c", "f2");
+      g.setParent("d", "f2");
+      g.setParent("f2", "f");
+      [["a", "b"], ["b", "c"], ["c", "d"], ["a", "d"], ["d", "e"], ["a", "e"]].forEach(
+        function (e) { g.setEdge(e[0], e[1], { weight: 1 }); });
+      dagre.layout(g);
+    } catch (err) {
+      state.errors.push("warm-up: " + err.message);
+    }
+    state.warmMs = performance.now() - t0;
+  }
+
   function main() {
     state.linked = true;
     state.downloads = [];
@@ -1071,7 +1165,10 @@
     state.drawnMs = performance.now();
     state.ready = true;
     document.body.setAttribute("data-ready", "1");
-    requestAnimationFrame(function () { state.firstPaintMs = performance.now(); });
+    requestAnimationFrame(function () {
+      state.firstPaintMs = performance.now();
+      if (location.hash !== "#k2-cold") setTimeout(warmUp, 0);  // the benchmark's worst case
+    });
     window.addEventListener("resize", function () { firstView(); });
   }
 
