@@ -1,6 +1,6 @@
 """Show TensorFlow graphs in a notebook: one graph, or training and frozen graphs side by side."""
 
-# from show_graph import show_graph, show_graphs
+# from keras2pb import show_graph, show_graphs
 # show_graph("models/mnist_cnn.pb")                  # one graph
 # show_graphs(model, "models/mnist_cnn.pb")          # training step -> inference trace -> frozen
 # show_graphs(train_gd, infer_gd, frozen_gd)         # the same three stages, as graphs
@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from keras2pb.errors import Keras2pbError
-from keras2pb.viewer import (
+from .errors import Keras2pbError
+from .viewer import (
     DEFAULT_HEIGHT,
     NodeDiff,
     StageDiff,
@@ -57,7 +57,7 @@ class GraphView:
 
         Raises Keras2pbError for a TensorBoard view (it has no standalone page).
         """
-        from keras2pb.fileio import atomic_write_text
+        from .fileio import atomic_write_text
 
         if self.page is None:
             raise Keras2pbError(f"{path}: a TensorBoard view needs its live server and cannot "
@@ -97,10 +97,10 @@ def stage_graphs(*graphs: Any) -> list:
     its inference trace (``keras2pb.inference_graph``) and that graph. Three graphs are
     taken as training step, inference trace, frozen graph. Raises Keras2pbError otherwise.
     """
-    from keras2pb.viewer.source import is_keras_model
+    from .viewer.source import is_keras_model
 
     if len(graphs) == 2 and is_keras_model(graphs[0]):
-        from keras2pb.freezing import inference_graph
+        from .freezing import inference_graph
 
         model = graphs[0]
         return [graph_def_of(model), inference_graph(model), graph_def_of(graphs[1])]
@@ -142,7 +142,7 @@ def show_graphs(*graphs: Any, titles: tuple[str, ...] | list[str] | None = None,
 
 
 def _tensorboard_view(graphs: list, titles: list[str], height: int) -> GraphView:
-    from keras2pb.viewer.tbserver import server_for, tensorboard_html
+    from .viewer.tbserver import server_for, tensorboard_html
 
     servers = [server_for(gd, title) for gd, title in zip(graphs, titles, strict=True)]
     return GraphView(tensorboard_html(servers, titles, height), None, None, servers)
@@ -150,6 +150,6 @@ def _tensorboard_view(graphs: list, titles: list[str], height: int) -> GraphView
 
 def stop_tensorboards() -> None:
     """Stop the TensorBoard servers started by ``backend="tensorboard"`` (also done at exit)."""
-    from keras2pb.viewer.tbserver import stop_all
+    from .viewer.tbserver import stop_all
 
     stop_all()

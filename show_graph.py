@@ -1,0 +1,18 @@
+"""The notebook graph viewer under its old name: ``from show_graph import show_graphs``.
+
+A thin re-export for notebooks written before the viewer moved into the package; new code uses
+``from keras2pb import show_graph, show_graphs`` (keras2pb/show.py).
+"""
+
+from keras2pb.show import (
+    BACKENDS,
+    STAGE_TITLES,
+    GraphView,
+    show_graph,
+    show_graphs,
+    stage_graphs,
+    stop_tensorboards,
+)
+
+__all__ = ["BACKENDS", "STAGE_TITLES", "GraphView", "show_graph", "show_graphs", "stage_graphs",
+           "stop_tensorboards"]
