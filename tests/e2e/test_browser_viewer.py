@@ -6,19 +6,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from viewer_fixtures import (
-    HOSTILE,
-    HOSTILE_OP,
-    SCREENSHOTS,
-    browser,  # noqa: F401 - a session fixture
-    densenet_pair,  # noqa: F401 - a session fixture
-    hostile_graph_def,
-    mnist_pair,  # noqa: F401 - a session fixture
-    open_page,
-    outside_requests,
-    small_graph_def,
-    wait_ready,
-)
 
 from keras2pb.viewer import (
     iframe_html,
@@ -27,6 +14,16 @@ from keras2pb.viewer import (
     single_page,
     visible_graph,
     write_html,
+)
+from tests.fixtures.viewer import (
+    HOSTILE,
+    HOSTILE_OP,
+    SCREENSHOTS,
+    hostile_graph_def,
+    open_page,
+    outside_requests,
+    small_graph_def,
+    wait_ready,
 )
 
 pytestmark = pytest.mark.browser
@@ -88,7 +85,7 @@ def _click_expands(frame):
     assert frame.evaluate("() => __k2pb.panes[0].nBoxes") == before
 
 
-def _show_pair(browser, pair: dict, html: Path, screenshot: str):  # noqa: F811
+def _show_pair(browser, pair: dict, html: Path, screenshot: str):
     """Write the pair's side-by-side page, open it, check both panes and the diff, save a
     screenshot and check that a click expands a box; return (page, frame, requests)."""
     out = write_html([str(pair["train_pb"]), str(pair["frozen_pb"])], str(html),
@@ -103,7 +100,7 @@ def _show_pair(browser, pair: dict, html: Path, screenshot: str):  # noqa: F811
     return page, frame, requests
 
 
-def test_mnist_pair_side_by_side(browser, mnist_pair, tmp_path):  # noqa: F811
+def test_mnist_pair_side_by_side(browser, mnist_pair, tmp_path):
     page, frame, requests = _show_pair(browser, mnist_pair, tmp_path / "mnist.html",
                                        "mnist_side_by_side.png")
     # search by regex marks boxes
@@ -113,7 +110,7 @@ def test_mnist_pair_side_by_side(browser, mnist_pair, tmp_path):  # noqa: F811
     page.close()
 
 
-def test_mnist_pair_in_a_sandboxed_srcdoc_iframe(browser, mnist_pair, tmp_path):  # noqa: F811
+def test_mnist_pair_in_a_sandboxed_srcdoc_iframe(browser, mnist_pair, tmp_path):
     page_html, _ = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"])
     host = tmp_path / "notebook_output.html"
     host.write_text("<!DOCTYPE html><html><body><h1>cell output</h1>"
@@ -127,7 +124,7 @@ def test_mnist_pair_in_a_sandboxed_srcdoc_iframe(browser, mnist_pair, tmp_path):
     page.close()
 
 
-def test_densenet121_pair_stays_usable(browser, densenet_pair, tmp_path):  # noqa: F811
+def test_densenet121_pair_stays_usable(browser, densenet_pair, tmp_path):
     page, frame, requests = _show_pair(browser, densenet_pair, tmp_path / "densenet.html",
                                        "densenet121_side_by_side.png")
     # Opening something far too big is refused with a message, not a frozen page.
@@ -148,7 +145,7 @@ def test_densenet121_pair_stays_usable(browser, densenet_pair, tmp_path):  # noq
     page.close()
 
 
-def test_hostile_names_render_as_text(browser, tmp_path):  # noqa: F811
+def test_hostile_names_render_as_text(browser, tmp_path):
     page_html, _ = side_by_side_page(hostile_graph_def(), small_graph_def(),
                                      titles=(HOSTILE, "small"))
     host = tmp_path / "hostile.html"
@@ -202,7 +199,7 @@ STAGES = ("training step", "inference trace", "frozen graph")
 
 
 @pytest.fixture(scope="module")
-def stages_page(mnist_pair, tmp_path_factory):  # noqa: F811
+def stages_page(mnist_pair, tmp_path_factory):
     """The MNIST CNN's three stages as one page, inside a notebook-like host page whose
     content is taller than the window (so the host can scroll); returns (path, diff)."""
     page_html, diff = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"],
@@ -214,7 +211,7 @@ def stages_page(mnist_pair, tmp_path_factory):  # noqa: F811
     return host, diff
 
 
-def _open_stages(browser, stages_page):  # noqa: F811
+def _open_stages(browser, stages_page):
     page, requests, dialogs = open_page(browser, stages_page[0], width=1280, height=800)
     return page, wait_ready(page), requests, dialogs
 
@@ -230,7 +227,7 @@ BOX_IN_VIEW = """sel => {
 }"""
 
 
-def test_first_view_tells_the_story(browser, stages_page):  # noqa: F811
+def test_first_view_tells_the_story(browser, stages_page):
     page, frame, requests, dialogs = _open_stages(browser, stages_page)
     diff = stages_page[1]
     assert frame.locator("#k2-summary").inner_text() == diff.summary()
@@ -277,7 +274,7 @@ def _scope_box(frame, pane: int, name: str) -> str:
     return sid
 
 
-def test_linked_panes_scale_highlight_and_open_together(browser, stages_page):  # noqa: F811
+def test_linked_panes_scale_highlight_and_open_together(browser, stages_page):
     page, frame, requests, _ = _open_stages(browser, stages_page)
     scales = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
     assert scales[0] == scales[1], "one scale for both panes"
@@ -337,7 +334,7 @@ def test_linked_panes_scale_highlight_and_open_together(browser, stages_page):  
     page.close()
 
 
-def test_the_wheel_scrolls_the_page_and_zooms_only_when_asked(browser, stages_page):  # noqa: F811
+def test_the_wheel_scrolls_the_page_and_zooms_only_when_asked(browser, stages_page):
     page, frame, _, _ = _open_stages(browser, stages_page)
     assert "Ctrl/\u2318 + wheel zooms" in frame.locator("#k2-hint").inner_text()
     canvas = page.locator("iframe").bounding_box()
@@ -366,7 +363,7 @@ def test_the_wheel_scrolls_the_page_and_zooms_only_when_asked(browser, stages_pa
     page.close()
 
 
-def test_each_pane_downloads_as_svg_and_png(browser, stages_page):  # noqa: F811
+def test_each_pane_downloads_as_svg_and_png(browser, stages_page):
     import struct
 
     page, frame, requests, _ = _open_stages(browser, stages_page)

@@ -8,7 +8,6 @@ import subprocess
 
 import numpy as np
 import pytest
-from runtime_fixtures import c_client, runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError, load
 from keras2pb.cclient import build_c_client, c_command, parse_c_output, run_c_client
@@ -22,7 +21,7 @@ def _python_outputs(pb, feeds):
 
 @pytest.mark.parametrize("batch", [1, 4])
 @pytest.mark.parametrize("case", ["mnist_cnn", "two_io", "issue_h5"])
-def test_c_matches_python_to_1e6(runtime_zoo, c_client, case, batch):  # noqa: F811
+def test_c_matches_python_to_1e6(runtime_zoo, c_client, case, batch):
     z = runtime_zoo[case]
     feeds = {k: v[:batch] for k, v in z["feeds"].items()}
     got = run_c_client(c_client, z["pb"], feeds)
@@ -33,7 +32,7 @@ def test_c_matches_python_to_1e6(runtime_zoo, c_client, case, batch):  # noqa: F
         assert np.max(np.abs(got[name] - ref)) <= 1e-6, name
 
 
-def test_two_inputs_two_outputs_by_tensor_name(runtime_zoo, c_client, tmp_path):  # noqa: F811
+def test_two_inputs_two_outputs_by_tensor_name(runtime_zoo, c_client, tmp_path):
     # The command a C user types, with ":0" tensor names and outputs in a chosen order.
     z = runtime_zoo["two_io"]
     np.save(tmp_path / "image.npy", z["feeds"]["image"][:3])
@@ -52,7 +51,7 @@ def test_two_inputs_two_outputs_by_tensor_name(runtime_zoo, c_client, tmp_path):
         assert np.max(np.abs(got[name] - expected[name])) <= 1e-6
 
 
-def test_raw_float32_input_with_shape(runtime_zoo, c_client, tmp_path):  # noqa: F811
+def test_raw_float32_input_with_shape(runtime_zoo, c_client, tmp_path):
     z = runtime_zoo["mnist_cnn"]
     x = z["feeds"]["image"][:2]
     x.astype("<f4").tofile(tmp_path / "digits.f32")
@@ -71,7 +70,7 @@ def _fails(cmd):
     return proc.returncode, own
 
 
-def test_bad_input_is_one_line_naming_the_file(runtime_zoo, c_client, tmp_path):  # noqa: F811
+def test_bad_input_is_one_line_naming_the_file(runtime_zoo, c_client, tmp_path):
     z = runtime_zoo["mnist_cnn"]
     x = tmp_path / "x.npy"
     np.save(x, z["feeds"]["image"][:1])
@@ -92,7 +91,7 @@ def test_bad_input_is_one_line_naming_the_file(runtime_zoo, c_client, tmp_path):
     assert proc.returncode == 2 and proc.stderr.startswith("usage: predict GRAPH.pb -i NAME=")
 
 
-def test_run_c_client_reports_the_clients_message(runtime_zoo, c_client):  # noqa: F811
+def test_run_c_client_reports_the_clients_message(runtime_zoo, c_client):
     z = runtime_zoo["two_io"]
     with pytest.raises(Keras2pbError, match=r"the C client failed: .*meta"):
         run_c_client(c_client, z["pb"], {"image": z["feeds"]["image"][:1]})

@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from jupyterlab_fixtures import BrowserThread, LabServer, make_root, start_lab
 
 from keras2pb import tutorial
+from tests.helpers.lab_server import BrowserThread, LabServer, make_root, start_lab
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyterlab, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "build" / "screenshots" / "jupyterlab"
 NOTEBOOKS = tutorial.notebook_paths(REPO / "notebooks")
 #: Upper bound for one notebook's Run All (a safety net against a hung kernel, not a timing test).

@@ -19,7 +19,7 @@ import pytest
 
 from keras2pb import tutorial
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = tutorial.notebook_paths(REPO / "notebooks")
 URL_LINE = 'REPO_URL = ""'
 

@@ -14,7 +14,7 @@ from keras2pb import tutorial
 
 pytestmark = pytest.mark.notebooks
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = tutorial.notebook_paths(REPO / "notebooks")
 NB03 = "03_load_pb_and_predict.ipynb"
 

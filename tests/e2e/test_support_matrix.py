@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from runtime_fixtures import c_client  # noqa: F401
 
 from keras2pb.support_matrix import BATCHES, COLUMNS, Cell, check_model, markdown, rows
 
@@ -18,7 +17,7 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
 
 
 @pytest.mark.parametrize("row", FAST, ids=[r.name for r in FAST])
-def test_fast_row_runs_everywhere_at_batch_1_and_4(row, c_client, tmp_path):  # noqa: F811
+def test_fast_row_runs_everywhere_at_batch_1_and_4(row, c_client, tmp_path):
     cells = check_model(row, tmp_path, c_binary=c_client)
     assert list(cells) == list(COLUMNS)
     for column, cell in cells.items():
@@ -30,7 +29,7 @@ def test_fast_row_runs_everywhere_at_batch_1_and_4(row, c_client, tmp_path):  # 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("row", SLOW, ids=[r.name for r in SLOW])
-def test_slow_row(row, c_client, tmp_path):  # noqa: F811
+def test_slow_row(row, c_client, tmp_path):
     cells = check_model(row, tmp_path, c_binary=c_client)
     for column, cell in cells.items():
         known = KNOWN_FAILURES.get((row.name, column))

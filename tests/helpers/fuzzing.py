@@ -1,4 +1,4 @@
-"""Mutations of frozen graphs for fuzzing: damaged bytes and damaged protobuf fields."""
+"""Mutations of frozen graphs for fuzzing (tests/unit/test_fuzz.py, scripts/fuzz_graphs.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from .graphio import as_graph_def
+from keras2pb.graphio import as_graph_def
 
 _HOSTILE = ["</script><script>alert(1)</script>", "ReadFile", "PyFunc", "", "\x00", "a" * 300,
             "../../etc/passwd", "import/x:0", "^ctrl", "x:99", "WriteFile", "NotAnOp"]
@@ -82,9 +82,9 @@ def mutate_fields(gd: GraphDef, rng: random.Random) -> GraphDef:
 
 def seed_graphs(workdir: Path) -> list[tuple[bytes, GraphDef]]:
     """Freeze two small real models into ``workdir``; return their bytes and GraphDefs."""
-    from .freezing import freeze
-    from .graphio import read_graph_def
-    from .models import mnist_cnn, two_io_model
+    from keras2pb.freezing import freeze
+    from keras2pb.graphio import read_graph_def
+    from keras2pb.models import mnist_cnn, two_io_model
 
     seeds = []
     for model in (mnist_cnn(), two_io_model()):
@@ -104,9 +104,9 @@ def run_case(seeds: list[tuple[bytes, GraphDef]], case_seed: int, workdir: Path,
     Returns ``"ok"`` or ``"error"`` (a one-line Keras2pbError); any other
     exception propagates: that is a bug.
     """
-    from .errors import Keras2pbError
-    from .graphinfo import inspect
-    from .loading import load, zero_feeds
+    from keras2pb.errors import Keras2pbError
+    from keras2pb.graphinfo import inspect
+    from keras2pb.loading import load, zero_feeds
 
     rng = random.Random(case_seed)
     data, gd = seeds[rng.randrange(len(seeds))]
@@ -133,7 +133,7 @@ def run_case(seeds: list[tuple[bytes, GraphDef]], case_seed: int, workdir: Path,
 def viewer_builder() -> Callable[[Path], object] | None:
     """The viewer's page builder (path -> HTML), or None if the viewer is absent."""
     try:
-        from .viewer import single_page
+        from keras2pb.viewer import single_page
     except ImportError:
         return None
     return lambda path: single_page(as_graph_def(path))

@@ -10,10 +10,10 @@ import h5py
 import keras
 import numpy as np
 import tensorflow as tf
-from custom_layers import custom_model
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from keras2pb.models import mnist_cnn
+from tests.helpers.custom_layers import custom_model
 
 
 def unsafe_graph(path: Path) -> Path:

@@ -51,7 +51,7 @@ def write_lab_settings(folder: Path, settings: dict[str, dict] | None = None) ->
 def make_root(root: Path, repo: Path) -> Path:
     """Fill ``root`` with a copy of the repository's ``notebooks/`` folder; returns ``root``.
 
-    The notebooks find the library and ``show_graph.py`` through ``keras2pb.tutorial.repo_root``
+    The notebooks find the library through ``keras2pb.tutorial.repo_root``
     (which falls back to the editable install's folder), so the repository itself is never
     served, and running the copies cannot change the committed notebooks.
     """
@@ -246,7 +246,7 @@ class BrowserThread:
     """Headless Chromium driven by Playwright's sync API from a thread of its own.
 
     Playwright allows one sync API instance per thread, and the viewer tests keep theirs open
-    for the whole session (``viewer_fixtures.browser``); this one lives in its own thread, so
+    for the whole session (``tests.fixtures.viewer.browser``); this one lives in its own thread, so
     the two never meet, whatever the test order. ``run(fn, *args)`` calls ``fn(browser,
     *args)`` in that thread and returns its result, or raises what it raised.
     """

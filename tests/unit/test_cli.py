@@ -62,7 +62,7 @@ def test_predict_several_inputs_from_npz(zoo, tmp_path):
 def test_freeze_with_custom_objects_option(zoo, tmp_path, capfd):
     src = zoo["custom_file"]["source"]
     assert main(["freeze", str(src), str(tmp_path / "c.pb"),
-                 "--custom-objects", "custom_layers:CUSTOM_OBJECTS"]) == 0
+                 "--custom-objects", "tests.helpers.custom_layers:CUSTOM_OBJECTS"]) == 0
     assert main(["freeze", str(src), str(tmp_path / "d.pb")]) == 1
     err = capfd.readouterr().err.strip()
     assert "custom-objects" in err and str(src) in err and "\n" not in err
@@ -78,7 +78,7 @@ def test_unnamed_npz_feeds_a_one_input_graph(h5, zoo, tmp_path, capfd):
 
 
 def test_custom_objects_module_from_the_current_folder(zoo, tmp_path, capfd, monkeypatch):
-    (tmp_path / "my_layers.py").write_text("from custom_layers import Scale\n")
+    (tmp_path / "my_layers.py").write_text("from tests.helpers.custom_layers import Scale\n")
     monkeypatch.chdir(tmp_path)
     src = zoo["custom_file"]["source"]
     assert main(["freeze", str(src), "c.pb", "--custom-objects", "my_layers:Scale"]) == 0

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hostile_files import make_all
 
 from keras2pb import Keras2pbError, freeze, inspect, load
 from keras2pb.cli import main
 from keras2pb.fileio import atomic_write_bytes
 from keras2pb.isolation import CHILD_ENV
+from tests.helpers.hostile_files import make_all
 
 #: A crash by a signal, or TensorFlow's reason with the failing node and what to do.
 CRASHED_OR_REFUSED = re.compile(r"TensorFlow (crashed \(SIG[A-Z]+\) while importing or running "
@@ -105,7 +105,7 @@ def _snapshot(d: str) -> dict[str, tuple[int, int]]:
 def test_error_table(case, argv, names, words, files, capfd, monkeypatch):
     # The CLI runs predict/verify in a child process (keras2pb.isolation). Only the fuzzed
     # graphs need one here (they may crash TensorFlow); the others run in this process (as the
-    # child would) to save time. tests/test_isolation.py kills real children with signals.
+    # child would) to save time. tests/unit/test_isolation.py kills real children with signals.
     if "fuzzing" not in case and "wrong rank" not in case:
         monkeypatch.setenv(CHILD_ENV, "1")
     before = _snapshot(files["d"])

@@ -7,12 +7,12 @@ import json
 import keras
 import numpy as np
 import pytest
-from custom_layers import custom_model
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from keras2pb import Keras2pbError, freeze
 from keras2pb.graphcheck import check_frozen, training_ops
 from keras2pb.models import mnist_cnn
+from tests.helpers.custom_layers import custom_model
 
 
 def _graph(path) -> GraphDef:

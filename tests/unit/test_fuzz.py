@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keras2pb.fuzzing import run_case, seed_graphs, viewer_builder
+from tests.helpers.fuzzing import run_case, seed_graphs, viewer_builder
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "fuzz_graphs.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fuzz_graphs.py"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from keras2pb import Keras2pbError, load
 from keras2pb.cli import main
 from keras2pb.isolation import own_lines, run_child, signal_name
 
-DYING = Path(__file__).resolve().parent / "dying_child"
+DYING = Path(__file__).resolve().parents[1] / "helpers" / "dying_child"
 
 
 def _die_at_start(monkeypatch, signame: str) -> None:

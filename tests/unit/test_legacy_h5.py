@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from custom_layers import CUSTOM_OBJECTS
 
 from keras2pb import Keras2pbError, freeze, load, load_keras_model
+from tests.helpers.custom_layers import CUSTOM_OBJECTS
 
-DATA = Path(__file__).resolve().parent / "data" / "legacy_h5"
+DATA = Path(__file__).resolve().parents[1] / "data" / "legacy_h5"
 CASES = {
     "sequential_input_shape": None,
     "functional_two_outputs": None,

@@ -10,7 +10,7 @@ import pytest
 
 from keras2pb import tutorial
 
-NOTEBOOKS = tutorial.notebook_paths(Path(__file__).resolve().parent.parent / "notebooks")
+NOTEBOOKS = tutorial.notebook_paths(Path(__file__).resolve().parents[2] / "notebooks")
 ids = [p.name for p in NOTEBOOKS]
 
 

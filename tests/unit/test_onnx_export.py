@@ -6,14 +6,14 @@ import json
 import shutil
 
 import pytest
-from runtime_fixtures import CASES, argmax_agrees, max_diff, runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError
 from keras2pb.onnx_export import OnnxModel, export_onnx
+from tests.fixtures.runtimes import CASES, argmax_agrees, max_diff
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_export_matches_keras_in_onnxruntime(runtime_zoo, case, tmp_path):  # noqa: F811
+def test_export_matches_keras_in_onnxruntime(runtime_zoo, case, tmp_path):
     z = runtime_zoo[case]
     path = export_onnx(z["pb"], tmp_path / f"{case}.onnx")
     assert path == tmp_path / f"{case}.onnx" and path.stat().st_size > 0
@@ -26,7 +26,7 @@ def test_export_matches_keras_in_onnxruntime(runtime_zoo, case, tmp_path):  # no
     assert argmax_agrees(z["expected"], got)
 
 
-def test_export_of_the_opencv_variant_with_an_opset(runtime_zoo, tmp_path):  # noqa: F811
+def test_export_of_the_opencv_variant_with_an_opset(runtime_zoo, tmp_path):
     import onnx
 
     z = runtime_zoo["bn_cnn"]
@@ -37,7 +37,7 @@ def test_export_of_the_opencv_variant_with_an_opset(runtime_zoo, tmp_path):  # n
     assert max_diff(z["expected"], got) <= 1e-5
 
 
-def test_no_sidecar_means_no_guessing(runtime_zoo, tmp_path):  # noqa: F811
+def test_no_sidecar_means_no_guessing(runtime_zoo, tmp_path):
     bare = tmp_path / "bare.pb"
     shutil.copy(runtime_zoo["mnist_cnn"]["pb"], bare)
     with pytest.raises(Keras2pbError, match=r"bare\.pb: no sidecar bare\.pb\.json"):
@@ -45,7 +45,7 @@ def test_no_sidecar_means_no_guessing(runtime_zoo, tmp_path):  # noqa: F811
     assert not (tmp_path / "bare.onnx").exists()
 
 
-def test_conversion_failure_is_one_line(runtime_zoo, tmp_path):  # noqa: F811
+def test_conversion_failure_is_one_line(runtime_zoo, tmp_path):
     z = runtime_zoo["mnist_cnn"]
     broken = tmp_path / "broken.pb"
     shutil.copy(z["pb"], broken)
@@ -57,19 +57,19 @@ def test_conversion_failure_is_one_line(runtime_zoo, tmp_path):  # noqa: F811
     assert not (tmp_path / "broken.onnx").exists()
 
 
-def test_missing_tf2onnx_is_a_clear_error(runtime_zoo, tmp_path, monkeypatch):  # noqa: F811
+def test_missing_tf2onnx_is_a_clear_error(runtime_zoo, tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS2PB_RUNTIME_MODULES", "tf2onnx=keras2pb_no_such_tf2onnx")
     with pytest.raises(Keras2pbError, match="keras2pb_no_such_tf2onnx is not installed: "
                                             "pip install tf2onnx"):
         export_onnx(runtime_zoo["mnist_cnn"]["pb"], tmp_path / "m.onnx")
 
 
-def test_unwritable_destination(runtime_zoo, tmp_path):  # noqa: F811
+def test_unwritable_destination(runtime_zoo, tmp_path):
     with pytest.raises(Keras2pbError, match="does not exist"):
         export_onnx(runtime_zoo["mnist_cnn"]["pb"], tmp_path / "no" / "m.onnx")
 
 
-def test_wrong_feeds(runtime_zoo, tmp_path):  # noqa: F811
+def test_wrong_feeds(runtime_zoo, tmp_path):
     z = runtime_zoo["two_io"]
     model = OnnxModel(export_onnx(z["pb"], tmp_path / "two.onnx"))
     with pytest.raises(Keras2pbError, match="missing input.*meta:0"):
@@ -78,7 +78,7 @@ def test_wrong_feeds(runtime_zoo, tmp_path):  # noqa: F811
         model(z["feeds"]["image"])
 
 
-def test_cli_export_onnx(runtime_zoo, tmp_path, capsys):  # noqa: F811
+def test_cli_export_onnx(runtime_zoo, tmp_path, capsys):
     from keras2pb.cli import main
 
     out = tmp_path / "cli.onnx"

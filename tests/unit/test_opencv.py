@@ -7,15 +7,15 @@ import shutil
 
 import numpy as np
 import pytest
-from runtime_fixtures import CASES, argmax_agrees, max_diff, runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError, load
 from keras2pb.graphio import read_graph_def
 from keras2pb.opencv import opencv_layer_name, run_opencv
+from tests.fixtures.runtimes import CASES, argmax_agrees, max_diff
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_variant_runs_in_opencv_and_matches_keras(runtime_zoo, case):  # noqa: F811
+def test_variant_runs_in_opencv_and_matches_keras(runtime_zoo, case):
     z = runtime_zoo[case]
     run = run_opencv(z["cv_pb"], z["feeds"])
     assert set(run.outputs) == set(z["expected"])
@@ -25,7 +25,7 @@ def test_variant_runs_in_opencv_and_matches_keras(runtime_zoo, case):  # noqa: F
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_every_case_runs_at_batch_1_and_4(runtime_zoo, case):  # noqa: F811
+def test_every_case_runs_at_batch_1_and_4(runtime_zoo, case):
     z = runtime_zoo[case]
     for n in (1, 4):
         feeds = {k: v[:n] for k, v in z["feeds"].items()}
@@ -35,7 +35,7 @@ def test_every_case_runs_at_batch_1_and_4(runtime_zoo, case):  # noqa: F811
         assert len(got.seconds) == 2 and got.median_ms > 0
 
 
-def test_issue_13_model_is_rewritten_for_any_batch(runtime_zoo):  # noqa: F811
+def test_issue_13_model_is_rewritten_for_any_batch(runtime_zoo):
     # BatchNorm after a biased Conv2D leaves Mul(x, c), which OpenCV 5.0's new engine failed on
     # at batch 4; it becomes a 1x1 depthwise convolution. Flatten's Shape -> StridedSlice ->
     # Pack stays: OpenCV runs it at any batch size.
@@ -49,7 +49,7 @@ def test_issue_13_model_is_rewritten_for_any_batch(runtime_zoo):  # noqa: F811
         assert max_diff({k: v[:n] for k, v in z["expected"].items()}, got.outputs) <= 1e-5
 
 
-def test_opencv_reads_the_onnx_export_at_batch_1_and_4(runtime_zoo, tmp_path):  # noqa: F811
+def test_opencv_reads_the_onnx_export_at_batch_1_and_4(runtime_zoo, tmp_path):
     from keras2pb.onnx_export import export_onnx
     from keras2pb.opencv import run_opencv_onnx
 
@@ -64,7 +64,7 @@ def test_opencv_reads_the_onnx_export_at_batch_1_and_4(runtime_zoo, tmp_path):  
             assert got.version.startswith(("4.", "5.")) and len(got.seconds) == 1
 
 
-def test_onnx_route_refuses_bad_files_and_feeds(runtime_zoo, tmp_path):  # noqa: F811
+def test_onnx_route_refuses_bad_files_and_feeds(runtime_zoo, tmp_path):
     from keras2pb.onnx_export import export_onnx
     from keras2pb.opencv import run_opencv_onnx
 
@@ -78,7 +78,7 @@ def test_onnx_route_refuses_bad_files_and_feeds(runtime_zoo, tmp_path):  # noqa:
         run_opencv_onnx(junk, z["feeds"])
 
 
-def test_sidecar_says_layout_and_layers(runtime_zoo):  # noqa: F811
+def test_sidecar_says_layout_and_layers(runtime_zoo):
     for case in CASES:
         z = runtime_zoo[case]
         cv = z["cv_side"]["opencv"]
@@ -99,7 +99,7 @@ def test_sidecar_says_layout_and_layers(runtime_zoo):  # noqa: F811
         assert on_disk["opencv"] == cv
 
 
-def test_two_io_sidecar_lists_both(runtime_zoo):  # noqa: F811
+def test_two_io_sidecar_lists_both(runtime_zoo):
     cv = runtime_zoo["two_io"]["cv_side"]["opencv"]
     assert [i["name"] for i in cv["inputs"]] == ["image", "meta"]
     assert cv["inputs"][1]["layout"] == "NC" and cv["inputs"][1]["transpose"] is None
@@ -108,7 +108,7 @@ def test_two_io_sidecar_lists_both(runtime_zoo):  # noqa: F811
     assert cv["output_layers"][1].endswith("/MatMul")
 
 
-def test_batchnorm_add_becomes_bias_add(runtime_zoo):  # noqa: F811
+def test_batchnorm_add_becomes_bias_add(runtime_zoo):
     # BatchNorm after a bias-free Conv2D folds into an AddV2 OpenCV 5 cannot broadcast.
     cv_side = runtime_zoo["bn_cnn"]["cv_side"]
     assert cv_side["opencv"]["adds_to_bias_adds"] >= 1
@@ -116,20 +116,20 @@ def test_batchnorm_add_becomes_bias_add(runtime_zoo):  # noqa: F811
     assert "BiasAdd" in {n.op for n in gd.node}
 
 
-def test_classic_engine_matches_too(runtime_zoo):  # noqa: F811
+def test_classic_engine_matches_too(runtime_zoo):
     z = runtime_zoo["bn_cnn"]
     run = run_opencv(z["cv_pb"], z["feeds"], engine="classic")
     assert max_diff(z["expected"], run.outputs) <= 1e-5
 
 
-def test_variant_still_runs_in_tensorflow(runtime_zoo):  # noqa: F811
+def test_variant_still_runs_in_tensorflow(runtime_zoo):
     z = runtime_zoo["two_io"]
     with load(z["cv_pb"]) as graph:
         got = graph(z["feeds"])
     assert max_diff(z["expected"], got) <= 1e-5
 
 
-def test_layer_name_follows_identity_and_bias_fusion(runtime_zoo):  # noqa: F811
+def test_layer_name_follows_identity_and_bias_fusion(runtime_zoo):
     gd = read_graph_def(runtime_zoo["flatten_dynamic"]["cv_pb"])
     assert opencv_layer_name(gd, "probs").endswith("Softmax")
     hidden = next(n.name for n in gd.node if n.op == "BiasAdd")
@@ -137,7 +137,7 @@ def test_layer_name_follows_identity_and_bias_fusion(runtime_zoo):  # noqa: F811
     assert opencv_layer_name(gd, hidden) == matmul
 
 
-def test_a_graph_that_crashes_opencv_is_an_error_not_a_crash(runtime_zoo, tmp_path):  # noqa: F811
+def test_a_graph_that_crashes_opencv_is_an_error_not_a_crash(runtime_zoo, tmp_path):
     # Hand OpenCV the raw frozen graph (OpenCV 5 segfaults on it, 4.x refuses it) by giving it
     # the variant's sidecar: the child process dies, the test process gets a Keras2pbError.
     z = runtime_zoo["mnist_cnn"]
@@ -148,12 +148,12 @@ def test_a_graph_that_crashes_opencv_is_an_error_not_a_crash(runtime_zoo, tmp_pa
         run_opencv(raw, z["feeds"])
 
 
-def test_plain_graph_is_refused_with_advice(runtime_zoo):  # noqa: F811
+def test_plain_graph_is_refused_with_advice(runtime_zoo):
     with pytest.raises(Keras2pbError, match="not the OpenCV variant.*--for-opencv"):
         run_opencv(runtime_zoo["mnist_cnn"]["pb"], runtime_zoo["mnist_cnn"]["feeds"])
 
 
-def test_bad_feeds_are_refused(runtime_zoo):  # noqa: F811
+def test_bad_feeds_are_refused(runtime_zoo):
     z = runtime_zoo["two_io"]
     with pytest.raises(Keras2pbError, match="missing input.*meta"):
         run_opencv(z["cv_pb"], {"image": z["feeds"]["image"]})
@@ -163,14 +163,14 @@ def test_bad_feeds_are_refused(runtime_zoo):  # noqa: F811
         run_opencv(runtime_zoo["mnist_cnn"]["cv_pb"], np.zeros((2, 784), np.float32))
 
 
-def test_missing_opencv_is_a_clear_error(runtime_zoo, monkeypatch):  # noqa: F811
+def test_missing_opencv_is_a_clear_error(runtime_zoo, monkeypatch):
     monkeypatch.setenv("KERAS2PB_RUNTIME_MODULES", "cv2=keras2pb_no_such_cv2")
     z = runtime_zoo["mnist_cnn"]
     with pytest.raises(Keras2pbError, match="keras2pb_no_such_cv2 is not installed.*pip install"):
         run_opencv(z["cv_pb"], z["feeds"])
 
 
-def test_cli_freeze_for_opencv(runtime_zoo, tmp_path, capsys):  # noqa: F811
+def test_cli_freeze_for_opencv(runtime_zoo, tmp_path, capsys):
     from keras2pb.cli import main
 
     out = tmp_path / "cli.pb"

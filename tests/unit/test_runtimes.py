@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from runtime_fixtures import runtime_zoo  # noqa: F401
 
 from keras2pb import Keras2pbError
 from keras2pb.runtimes import MODULES_ENV, format_table, missing_modules, verify_runtimes
@@ -17,7 +16,7 @@ ALL = ["tf", "opencv", "onnx", "opencv-onnx"]
 GONE = "cv2=keras2pb_no_such_cv2,onnxruntime=keras2pb_no_such_ort"
 
 
-def test_every_runtime_matches_keras(runtime_zoo):  # noqa: F811
+def test_every_runtime_matches_keras(runtime_zoo):
     z = runtime_zoo["two_io"]
     rows = verify_runtimes(z["model"], z["cv_pb"], ALL)
     assert [r["runtime"] for r in rows] == ALL
@@ -29,7 +28,7 @@ def test_every_runtime_matches_keras(runtime_zoo):  # noqa: F811
         assert row["n"] == 64
 
 
-def test_plain_graph_is_converted_for_opencv_on_the_fly(runtime_zoo):  # noqa: F811
+def test_plain_graph_is_converted_for_opencv_on_the_fly(runtime_zoo):
     z = runtime_zoo["bn_cnn"]
     x = z["feeds"]["image"][:10]
     (row,) = verify_runtimes(z["model"], z["pb"], ["opencv"], x)
@@ -37,7 +36,7 @@ def test_plain_graph_is_converted_for_opencv_on_the_fly(runtime_zoo):  # noqa: F
     assert "converted on the fly" in row["note"]
 
 
-def test_missing_runtimes_are_skipped(runtime_zoo, monkeypatch):  # noqa: F811
+def test_missing_runtimes_are_skipped(runtime_zoo, monkeypatch):
     monkeypatch.setenv(MODULES_ENV, GONE)
     assert missing_modules("opencv") == ["keras2pb_no_such_cv2"]
     assert missing_modules("tf") == []
@@ -52,7 +51,7 @@ def test_missing_runtimes_are_skipped(runtime_zoo, monkeypatch):  # noqa: F811
     assert "| opencv | skipped | - | - | - |" in format_table(rows)
 
 
-def test_a_failing_runtime_is_a_failed_row(runtime_zoo, tmp_path):  # noqa: F811
+def test_a_failing_runtime_is_a_failed_row(runtime_zoo, tmp_path):
     # A plain graph under a sidecar that claims to be the OpenCV variant: OpenCV 5 segfaults
     # (4.x refuses it) in the child process; verify reports it and carries on.
     z = runtime_zoo["mnist_cnn"]
@@ -64,7 +63,7 @@ def test_a_failing_runtime_is_a_failed_row(runtime_zoo, tmp_path):  # noqa: F811
     assert "liar.pb: OpenCV" in rows[0]["note"]
 
 
-def test_unknown_runtime_is_a_user_error(runtime_zoo):  # noqa: F811
+def test_unknown_runtime_is_a_user_error(runtime_zoo):
     z = runtime_zoo["mnist_cnn"]
     with pytest.raises(Keras2pbError,
                        match="unknown runtime 'tensorrt'.*tf, opencv, onnx, opencv-onnx"):
@@ -81,7 +80,7 @@ def test_format_table():
     assert table[2] == "| tf | ok | 1.5e-07 | 100.0 % | 0.500 | x |"
 
 
-def test_cli_verify_runtimes_json(runtime_zoo, capfd):  # noqa: F811
+def test_cli_verify_runtimes_json(runtime_zoo, capfd):
     from keras2pb.cli import main
 
     z = runtime_zoo["mnist_cnn"]
@@ -92,7 +91,7 @@ def test_cli_verify_runtimes_json(runtime_zoo, capfd):  # noqa: F811
     assert [(r["runtime"], r["status"]) for r in rows] == [(n, "ok") for n in ALL]
 
 
-def test_cli_verify_runtimes_prints_a_row_each_and_skips_missing(runtime_zoo):  # noqa: F811
+def test_cli_verify_runtimes_prints_a_row_each_and_skips_missing(runtime_zoo):
     # The real command in a fresh process, where opencv and onnxruntime are "not installed".
     z = runtime_zoo["mnist_cnn"]
     env = dict(os.environ, **{MODULES_ENV: GONE})

@@ -5,25 +5,22 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
-from viewer_fixtures import mnist_pair, small_graph_def  # noqa: F401 - a session fixture
 
+from keras2pb import show
 from keras2pb.errors import Keras2pbError
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import show_graph  # noqa: E402 - the repository-root module notebooks import
+from tests.fixtures.viewer import small_graph_def
 
 
-def test_show_graph_takes_graphs_paths_functions_and_models(mnist_pair):  # noqa: F811
+def test_show_graph_takes_graphs_paths_functions_and_models(mnist_pair):
     import tensorflow as tf
 
     for obj in (mnist_pair["frozen_gd"], str(mnist_pair["frozen_pb"]), mnist_pair["frozen_pb"]):
-        view = show_graph.show_graph(obj, "frozen")
+        view = show.show_graph(obj, "frozen")
         assert view._repr_html_().startswith('<iframe sandbox="allow-scripts allow-downloads" ')
         assert "width:100%" in view.html and view.diff is None
 
@@ -31,18 +28,18 @@ def test_show_graph_takes_graphs_paths_functions_and_models(mnist_pair):  # noqa
     def f(x):
         return tf.nn.relu(x) * 2.0
 
-    page = show_graph.show_graph(f.get_concrete_function()).page
+    page = show.show_graph(f.get_concrete_function()).page
     assert "Relu" in page and "(?, 3)" in page  # shapes come with a function's graph
     graph = tf.Graph()
     with graph.as_default():
         tf.constant(1.0, name="one")
-    assert "one" in show_graph.show_graph(graph).page
-    model_view = show_graph.show_graph(mnist_pair["model"], "training")
+    assert "one" in show.show_graph(graph).page
+    model_view = show.show_graph(mnist_pair["model"], "training")
     assert "Conv2DBackpropFilter" in model_view.page  # a model shows its training graph
 
 
-def test_show_graphs_diffs_and_saves(mnist_pair, tmp_path):  # noqa: F811
-    view = show_graph.show_graphs(mnist_pair["model"], mnist_pair["frozen_pb"])
+def test_show_graphs_diffs_and_saves(mnist_pair, tmp_path):
+    view = show.show_graphs(mnist_pair["model"], mnist_pair["frozen_pb"])
     assert view.diff is not None and "Conv2DBackpropFilter" in view.diff.removed
     assert "removed" in repr(view)
     out = view.save(tmp_path / "pair.html")
@@ -51,11 +48,11 @@ def test_show_graphs_diffs_and_saves(mnist_pair, tmp_path):  # noqa: F811
 
 def test_show_graph_rejects_bad_input(tmp_path):
     with pytest.raises(Keras2pbError, match="backend"):
-        show_graph.show_graph(small_graph_def(), backend="netron")
+        show.show_graph(small_graph_def(), backend="netron")
     with pytest.raises(Keras2pbError, match="missing.pb"):
-        show_graph.show_graph(tmp_path / "missing.pb")
+        show.show_graph(tmp_path / "missing.pb")
     with pytest.raises(Keras2pbError, match="cannot get a graph"):
-        show_graph.show_graph(42)
+        show.show_graph(42)
 
 
 def _get(url: str) -> bytes:
@@ -76,12 +73,12 @@ def _children() -> list[int]:
     return kids
 
 
-def test_tensorboard_backend_serves_both_graphs_then_stops(mnist_pair, monkeypatch):  # noqa: F811
+def test_tensorboard_backend_serves_both_graphs_then_stops(mnist_pair, monkeypatch):
     from keras2pb.viewer import tbserver
 
     monkeypatch.delenv("TENSORBOARD_PROXY_URL", raising=False)
     kids_before = set(_children())
-    view = show_graph.show_graphs(mnist_pair["train_gd"], mnist_pair["frozen_gd"],
+    view = show.show_graphs(mnist_pair["train_gd"], mnist_pair["frozen_gd"],
                                   backend="tensorboard")
     try:
         assert "needs the live kernel" in view.html
@@ -97,7 +94,7 @@ def test_tensorboard_backend_serves_both_graphs_then_stops(mnist_pair, monkeypat
             assert f'op: "{expect}"' in graph
             if expect == "Conv2D":  # the frozen graph: its weights never reach the page
                 assert "<stripped " in graph and len(graph) < 100_000
-        again = show_graph.show_graph(mnist_pair["frozen_gd"], "frozen graph",
+        again = show.show_graph(mnist_pair["frozen_gd"], "frozen graph",
                                       backend="tensorboard")
         assert again.servers[0] is view.servers[1]  # reused, not restarted
         assert set(_children()) == kids_before  # servers are threads, not processes
@@ -105,7 +102,7 @@ def test_tensorboard_backend_serves_both_graphs_then_stops(mnist_pair, monkeypat
         port = view.servers[0].port
         assert tbserver.frame_url(view.servers[0]) == f"/proxy/{port}/#graphs"
     finally:
-        show_graph.stop_tensorboards()
+        show.stop_tensorboards()
     for srv in view.servers:
         assert not srv.running
         with pytest.raises(OSError):

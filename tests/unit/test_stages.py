@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from viewer_fixtures import mnist_pair, small_graph_def  # noqa: F401 - a session fixture
 
 import keras2pb
-from keras2pb import optypes
+from keras2pb import optypes, show
 from keras2pb.errors import Keras2pbError
 from keras2pb.graphcheck import is_training_op, training_ops
 from keras2pb.graphinfo import GraphDiff
 from keras2pb.viewer import StageDiff, clean_graph, diff_stages, write_html
 from keras2pb.viewer import category as viewer_category
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import show_graph  # noqa: E402 - the repository-root module notebooks import
+from tests.fixtures.viewer import small_graph_def
 
 
 def _page_data(page: str) -> dict:
@@ -121,7 +116,7 @@ def test_stage_diff_counts_what_vanished_changed_and_stayed():
 
 # ---- the real MNIST CNN -----------------------------------------------------------------------
 
-def test_inference_graph_is_the_trace_freezing_converts(mnist_pair):  # noqa: F811
+def test_inference_graph_is_the_trace_freezing_converts(mnist_pair):
     infer, frozen = mnist_pair["infer_gd"], mnist_pair["frozen_gd"]
     ops = Counter(n.op for n in infer.node)
     assert ops["ReadVariableOp"] > 0
@@ -134,7 +129,7 @@ def test_inference_graph_is_the_trace_freezing_converts(mnist_pair):  # noqa: F8
         keras2pb.inference_graph("not a model")
 
 
-def test_compare_stages_on_the_mnist_cnn(mnist_pair):  # noqa: F811
+def test_compare_stages_on_the_mnist_cnn(mnist_pair):
     t, i, f = mnist_pair["train_gd"], mnist_pair["infer_gd"], mnist_pair["frozen_gd"]
     d = keras2pb.compare_stages(t, i, mnist_pair["frozen_pb"])
     assert isinstance(d, StageDiff)
@@ -153,16 +148,16 @@ def test_compare_stages_on_the_mnist_cnn(mnist_pair):  # noqa: F811
     assert keras2pb.compare(t, f, inference=i).summary() == d.summary()
 
 
-def test_show_graphs_three_stages_from_a_model_or_three_graphs(mnist_pair):  # noqa: F811
-    model_view = show_graph.show_graphs(mnist_pair["model"], mnist_pair["frozen_pb"])
-    graphs_view = show_graph.show_graphs(mnist_pair["train_gd"], mnist_pair["infer_gd"],
+def test_show_graphs_three_stages_from_a_model_or_three_graphs(mnist_pair):
+    model_view = show.show_graphs(mnist_pair["model"], mnist_pair["frozen_pb"])
+    graphs_view = show.show_graphs(mnist_pair["train_gd"], mnist_pair["infer_gd"],
                                          mnist_pair["frozen_gd"])
     for view in (model_view, graphs_view):
         assert isinstance(view.diff, StageDiff)
         data = _page_data(view.page)
         assert data["summary"] == view.diff.summary()
         stages = data["stages"]
-        assert [s["title"] for s in stages] == list(show_graph.STAGE_TITLES)
+        assert [s["title"] for s in stages] == list(show.STAGE_TITLES)
         assert [s["count"] for s in stages] == list(view.diff.counts)
         assert all(sum(v for _, v in s["parts"]) == s["count"] for s in stages)
         # the training step's bar marks the nodes whose frozen namesakes freezing changed
@@ -173,18 +168,18 @@ def test_show_graphs_three_stages_from_a_model_or_three_graphs(mnist_pair):  # n
     assert model_view.diff.counts[2] == graphs_view.diff.counts[2]
 
 
-def test_show_graphs_keeps_the_two_graph_call(mnist_pair):  # noqa: F811
-    old = show_graph.show_graphs(mnist_pair["train_gd"], mnist_pair["frozen_gd"], ("a", "b"))
+def test_show_graphs_keeps_the_two_graph_call(mnist_pair):
+    old = show.show_graphs(mnist_pair["train_gd"], mnist_pair["frozen_gd"], ("a", "b"))
     assert not isinstance(old.diff, StageDiff)
     assert old.diff.summary().startswith(f"a {len(mnist_pair['train_gd'].node)} nodes → b ")
     assert [s["title"] for s in _page_data(old.page)["stages"]] == ["a", "b"]
     with pytest.raises(Keras2pbError, match="3 titles"):
-        show_graph.show_graphs(mnist_pair["model"], mnist_pair["frozen_pb"], titles=("a", "b"))
+        show.show_graphs(mnist_pair["model"], mnist_pair["frozen_pb"], titles=("a", "b"))
     with pytest.raises(Keras2pbError, match="two graphs or three stages"):
-        show_graph.show_graphs(mnist_pair["frozen_gd"])
+        show.show_graphs(mnist_pair["frozen_gd"])
 
 
-def test_write_html_three_stages(mnist_pair, tmp_path):  # noqa: F811
+def test_write_html_three_stages(mnist_pair, tmp_path):
     out = write_html([str(mnist_pair[k]) for k in ("train_pb", "infer_pb", "frozen_pb")],
                      str(tmp_path / "three.html"))
     data = _page_data(out.read_text(encoding="utf-8"))

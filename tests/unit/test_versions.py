@@ -12,8 +12,7 @@ from keras2pb import versions
 from keras2pb.errors import Keras2pbError
 from keras2pb.versions import UnsupportedVersion, notebook_check, parse_version, verdict
 
-TESTS = __import__("pathlib").Path(__file__).resolve().parent
-REPO = TESTS.parent
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -7,13 +7,6 @@ import json
 import re
 
 import pytest
-from viewer_fixtures import (
-    HOSTILE,
-    HOSTILE_OP,
-    hostile_graph_def,
-    mnist_pair,  # noqa: F401 - a session fixture
-    small_graph_def,
-)
 
 from keras2pb.errors import Keras2pbError
 from keras2pb.viewer import (
@@ -33,6 +26,7 @@ from keras2pb.viewer import (
     visible_graph,
     write_html,
 )
+from tests.fixtures.viewer import HOSTILE, HOSTILE_OP, hostile_graph_def, small_graph_def
 
 
 def _by_name(graph):
@@ -216,7 +210,7 @@ def test_pane_data_columns_line_up():
     assert page_html([data], "small").startswith("<!DOCTYPE html>")
 
 
-def test_write_html_one_or_two_graphs(tmp_path, mnist_pair):  # noqa: F811
+def test_write_html_one_or_two_graphs(tmp_path, mnist_pair):
     out = write_html([str(mnist_pair["frozen_pb"])], str(tmp_path / "one.html"))
     one = _data_of(out.read_text(encoding="utf-8"))
     assert [p["title"] for p in one["panes"]] == ["mnist_cnn.pb"] and one["summary"] is None
@@ -229,7 +223,7 @@ def test_write_html_one_or_two_graphs(tmp_path, mnist_pair):  # noqa: F811
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_write_html_rejects_bad_input(tmp_path, mnist_pair):  # noqa: F811
+def test_write_html_rejects_bad_input(tmp_path, mnist_pair):
     bad = tmp_path / "bad.pb"
     bad.write_bytes(b"this is not a graph")
     with pytest.raises(Keras2pbError, match="bad.pb"):
@@ -242,7 +236,7 @@ def test_write_html_rejects_bad_input(tmp_path, mnist_pair):  # noqa: F811
     assert not (tmp_path / "x.html").exists()
 
 
-def test_mnist_diff_marks_training_only_ops(mnist_pair):  # noqa: F811
+def test_mnist_diff_marks_training_only_ops(mnist_pair):
     page, diff = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"])
     assert diff.matched_by == "name"
     for op in ("Conv2DBackpropFilter", "MaxPoolGrad", "AssignVariableOp"):
@@ -311,7 +305,7 @@ def test_names_graph_keeps_what_a_diff_needs():
     assert ng.nodes[ng.index["input"]].attrs == []
 
 
-def test_side_by_side_first_view_and_borrowed_shapes(mnist_pair):  # noqa: F811
+def test_side_by_side_first_view_and_borrowed_shapes(mnist_pair):
     page, diff = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"])
     left, right = _data_of(page)["panes"]
     status = diff.left_status
@@ -338,7 +332,7 @@ def _under(hier, s, top):
     return False
 
 
-def test_show_reads_graphs_without_importing_tensorflow(mnist_pair, tmp_path):  # noqa: F811
+def test_show_reads_graphs_without_importing_tensorflow(mnist_pair, tmp_path):
     import subprocess
     import sys
 

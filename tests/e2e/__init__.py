@@ -1,0 +1,1 @@
+"""End to end: a browser, JupyterLab, notebooks in kernels, the C client, wheels and pip."""
