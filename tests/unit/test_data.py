@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import keras2pb
 from keras2pb import Keras2pbError, load_mnist
+from keras2pb.data import SAMPLE_PATH
 
 
 def test_sample_shapes_types_and_ranges():
@@ -18,6 +21,13 @@ def test_sample_shapes_types_and_ranges():
     assert y_train.shape == (4000,) and set(np.unique(y_test)) == set(range(10))
     # shuffled before the split: every digit is well represented in the test split
     assert np.bincount(y_test).min() >= 70
+
+
+def test_sample_ships_inside_the_package():
+    # package data (pyproject.toml), so a wheel install has it too (tests/e2e/test_wheel.py)
+    package = Path(keras2pb.__file__).resolve().parent
+    assert SAMPLE_PATH.is_file() and SAMPLE_PATH.parent == package / "sample"
+    assert (package / "sample" / "README.md").is_file()  # the CC BY-SA attribution
 
 
 def test_sample_is_truncated_on_request():

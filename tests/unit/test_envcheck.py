@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
+from keras2pb import envcheck, tutorial
 from keras2pb.envcheck import CHECKS, Check, format_checklist, main_check, run_checks
+from keras2pb.errors import Keras2pbError
 
 GREEN, RED = "\033[32m", "\033[31m"
 
@@ -109,3 +111,26 @@ def test_cli_check_exits_1_on_a_red_line(tmp_path):
     assert any(line.startswith("✗ MNIST sample (offline): ") for line in lines)
     assert sum(line.startswith("✓ ") for line in lines) == len(CHECKS) - 1
     assert lines[-1].startswith("1 of ")
+
+
+def test_outside_a_checkout_the_checkout_only_lines_are_skipped_not_red(monkeypatch, tmp_path):
+    def no_checkout(start=None):
+        raise Keras2pbError("not inside the keras2pb repository")
+
+    monkeypatch.setattr(tutorial, "repo_root", no_checkout)  # as in a wheel install
+    monkeypatch.delenv("KERAS2PB_MODELS_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    only = {"notebooks", "models/ folder writable", "Python"}
+    checks = [envcheck._run_one(name, fn, {}, False) for name, fn in CHECKS if name in only]
+    skipped = [c for c in checks if c.skipped]
+    assert [c.name for c in skipped] == ["notebooks", "models/ folder writable"]
+    assert all(c.ok and f"no keras2pb checkout in or above {tmp_path}" in c.detail
+               for c in skipped)
+    text = format_checklist(checks, color=True).splitlines()
+    assert text[-2].startswith("- models/ folder writable: skipped: ")
+    assert text[-1] == (f"{GREEN}all 1 checks that apply passed (2 skipped: they need a "
+                        "keras2pb checkout): the library is ready\033[0m")
+    # a models folder named in the environment is still checked, checkout or not
+    monkeypatch.setenv("KERAS2PB_MODELS_DIR", str(tmp_path / "m"))
+    models = dict(CHECKS)["models/ folder writable"]
+    assert envcheck._run_one("models", models, {}, False).detail.endswith("is writable")

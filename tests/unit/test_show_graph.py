@@ -1,10 +1,12 @@
-"""show_graph.py: what notebooks display, for both backends (the TensorBoard one really runs)."""
+"""keras2pb.show: what notebooks display, for both backends (the TensorBoard one really runs)."""
 
 from __future__ import annotations
 
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import urllib.request
 from pathlib import Path
@@ -14,6 +16,19 @@ import pytest
 from keras2pb import show
 from keras2pb.errors import Keras2pbError
 from tests.fixtures.viewer import small_graph_def
+
+
+def test_package_exports_and_the_root_re_export():
+    import keras2pb
+
+    assert keras2pb.show_graph is show.show_graph and keras2pb.show_graphs is show.show_graphs
+    assert {"show_graph", "show_graphs"} <= set(dir(keras2pb))
+    # The repository root's show_graph.py (for older notebooks) is the same code, re-exported.
+    code = ("import show_graph, keras2pb.show as s; "
+            "print(all(getattr(show_graph, n) is getattr(s, n) for n in show_graph.__all__))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "True", proc.stderr[-2000:]
 
 
 def test_show_graph_takes_graphs_paths_functions_and_models(mnist_pair):
