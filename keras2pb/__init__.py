@@ -32,6 +32,8 @@ _EXPORTS = {
     "load_keras_model": "kerasio",
     "export_onnx": "onnx",
     "verify_runtimes": "runtimes",
+    "show_graph": "show",
+    "show_graphs": "show",
 }
 
 __all__ = ["Keras2pbError", "__version__", *_EXPORTS]

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import one_line
+from .errors import Keras2pbError, one_line
 from .versions import range_text
 
 #: Python version the tutorial needs (TensorFlow and Keras: keras2pb.versions).
 MIN_PYTHON = (3, 10)
 _SETUP_HINT = "run: bash scripts/setup.sh (or pip install -r requirements.txt)"
+#: The same fix for a keras2pb installed from a wheel, with no checkout around.
+_PIP_HINT = "pip install 'keras2pb[notebooks,runtimes]'"
 _GREEN, _RED, _BOLD, _RESET = "\033[32m", "\033[31m", "\033[1m", "\033[0m"
 #: A script, stylesheet, image or frame the viewer page would fetch from the network.
 _REMOTE_REF = re.compile(
@@ -33,10 +35,34 @@ class Check:
     name: str
     ok: bool
     detail: str
+    #: True for a check that does not apply here (a checkout's notebooks, outside a checkout).
+    skipped: bool = False
 
 
 class _Failed(Exception):
     """A check found a problem; the message says what and how to fix it."""
+
+
+class _Skipped(Exception):
+    """A check does not apply here; the message says why (not a failure)."""
+
+
+def _checkout() -> Path | None:
+    """The keras2pb checkout around the current folder (or this package's), else None."""
+    from .tutorial import repo_root
+
+    try:
+        return repo_root()
+    except Keras2pbError:
+        return None
+
+
+def _setup_hint() -> str:
+    return _SETUP_HINT if _checkout() is not None else _PIP_HINT
+
+
+def _no_checkout(what: str) -> _Skipped:
+    return _Skipped(f"skipped: no keras2pb checkout in or above {Path.cwd()}; {what}")
 
 
 def _version(module: Any) -> str:
@@ -159,9 +185,13 @@ def _check_viewer(ctx: dict) -> str:
 def _check_notebooks(ctx: dict) -> str:
     import json
 
-    from .tutorial import notebook_paths, repo_root
+    from .tutorial import notebook_paths
 
-    folder = repo_root() / "notebooks"
+    root = _checkout()
+    if root is None:  # a wheel install: the notebooks come with the repository, not the wheel
+        raise _no_checkout("the notebooks come with the repository (git clone it and run "
+                           "keras2pb check there)")
+    folder = root / "notebooks"
     paths = notebook_paths(folder)
     if not paths:
         raise _Failed(f"{folder}: no NN_*.ipynb notebooks")
@@ -175,8 +205,10 @@ def _check_notebooks(ctx: dict) -> str:
 
 
 def _check_models_dir(ctx: dict) -> str:
-    from .tutorial import models_dir
+    from .tutorial import MODELS_ENV, models_dir
 
+    if not os.environ.get(MODELS_ENV, "").strip() and _checkout() is None:
+        raise _no_checkout(f"the notebooks write models/ in the repository (or in {MODELS_ENV})")
     folder = models_dir()
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".keras2pb-check-"):
@@ -193,8 +225,9 @@ def _check_runtimes(ctx: dict) -> str:
 
     missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})
     if missing:
-        raise _Failed(f"not installed: {', '.join(missing)}; notebook 05 skips them: "
-                      "pip install -r requirements-runtimes.txt")
+        fix = ("pip install -r requirements-runtimes.txt" if _checkout() is not None
+               else "pip install 'keras2pb[runtimes]'")
+        raise _Failed(f"not installed: {', '.join(missing)}; notebook 05 skips them: {fix}")
     found = []
     for module, label in (("cv2", "OpenCV"), ("onnxruntime", "ONNX Runtime"),
                           ("tf2onnx", "tf2onnx"), ("onnx", "onnx")):
@@ -226,8 +259,10 @@ def _run_one(name: str, fn: Callable[[dict], str], ctx: dict, debug: bool) -> Ch
         return Check(name, True, fn(ctx))
     except _Failed as exc:
         return Check(name, False, str(exc))
+    except _Skipped as exc:
+        return Check(name, True, str(exc), skipped=True)
     except ImportError as exc:
-        return Check(name, False, f"cannot import {exc.name or exc}: {_SETUP_HINT}")
+        return Check(name, False, f"cannot import {exc.name or exc}: {_setup_hint()}")
     except Exception as exc:  # any failure is a red line, never a crash of the checklist
         detail = f"{type(exc).__name__}: {one_line(exc)}"
         if debug:
@@ -256,7 +291,10 @@ def run_checks(progress: Callable[[Check], None] | None = None,
 
 
 def format_check(check: Check, color: bool = False) -> str:
-    """One checklist line: ``✓ name: detail`` (green) or ``✗ name: detail`` (red)."""
+    """One checklist line: ``✓ name: detail`` (green), ``✗ name: detail`` (red), or
+    ``- name: skipped: ...`` (a check that does not apply here, uncoloured)."""
+    if check.skipped:
+        return f"- {check.name}: {check.detail}"
     mark = "✓" if check.ok else "✗"
     if color:
         mark = f"{_GREEN if check.ok else _RED}{_BOLD}{mark}{_RESET}"
@@ -279,6 +317,11 @@ def format_checklist(checks: list[Check], color: bool = False) -> str:
 
 def _summary(checks: list[Check], color: bool) -> str:
     failed = sum(not c.ok for c in checks)
+    skipped = sum(c.skipped for c in checks)
+    if not failed and skipped:
+        text = (f"all {len(checks) - skipped} checks that apply passed ({skipped} skipped: "
+                "they need a keras2pb checkout): the library is ready")
+        return f"{_GREEN}{text}{_RESET}" if color else text
     if not failed:
         text = f"all {len(checks)} checks passed: ready for the workshop"
         return f"{_GREEN}{text}{_RESET}" if color else text

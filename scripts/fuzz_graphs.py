@@ -7,7 +7,8 @@ printed and counted as a crash (exit 1). Cases run in a worker process; when Ten
 the worker (a segfault running a graph whose shapes do not fit), the case's file is run again
 through the CLI (`keras2pb predict`, which isolates TensorFlow in a child process): it must
 answer with exit 1 and one line on stderr. The worker then resumes at the next case. The
-test suite runs a short budget of the same cases (tests/test_fuzz.py).
+test suite runs a short budget of the same cases (tests/unit/test_fuzz.py); the mutations
+live in tests/helpers/fuzzing.py.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the mutations: tests/helpers/fuzzing.py
 
 
 def worker(seed: int, start: int, stop: int, work: Path) -> int:
     """Run cases [start, stop) in this process; print one line per case outcome."""
-    from keras2pb.fuzzing import run_case, seed_graphs, viewer_builder
+    from tests.helpers.fuzzing import run_case, seed_graphs, viewer_builder
 
     seeds = seed_graphs(work)
     builder = viewer_builder()

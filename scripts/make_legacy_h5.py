@@ -10,7 +10,7 @@ them, and the Sequential model once more as tf.keras 2.15's ``.keras`` (which Ke
 read: the tests check that the error says so). The models: a Sequential with ``input_shape=``
 compiled with Adadelta and trained one epoch (so the file holds optimizer state), a functional
 model with two outputs, BatchNorm + Dropout, and the custom ``Scale`` layer of
-tests/custom_layers.py (needs ``custom_objects``). Weights are random but seeded; the files
+tests/helpers/custom_layers.py (needs ``custom_objects``). Weights are random but seeded; the files
 take about 160 kB in all.
 """
 
@@ -89,7 +89,7 @@ def _models(keras, rng):
 
 def make_here(out: Path) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(REPO / "tests"))
+    sys.path.insert(0, str(REPO / "tests" / "helpers"))
     import keras  # under TF 2.15 this is Keras 2.15, the same as tf.keras
     import numpy as np
     import tensorflow as tf

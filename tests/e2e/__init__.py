@@ -1,0 +1,1 @@
+"""End to end: a browser, JupyterLab, notebooks in kernels, other runtimes, C, wheels, pip."""

@@ -1,0 +1,448 @@
+"""The viewer page in a real headless Chromium: panes drawn, diff marked, clicks, no network."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from keras2pb.viewer import (
+    iframe_html,
+    prepare,
+    side_by_side_page,
+    single_page,
+    visible_graph,
+    write_html,
+)
+from tests.fixtures.viewer import (
+    HOSTILE,
+    HOSTILE_OP,
+    SCREENSHOTS,
+    hostile_graph_def,
+    open_page,
+    outside_requests,
+    small_graph_def,
+    wait_ready,
+)
+
+pytestmark = pytest.mark.browser
+
+PANE_STATS = """() => Array.from(document.querySelectorAll('.k2-pane')).map(p => ({
+  boxes: p.querySelectorAll('.k2-box').length,
+  edges: p.querySelectorAll('.k2-edge').length,
+  scopes: p.querySelectorAll('.k2-scope').length,
+  clusters: p.querySelectorAll('.k2-cluster').length,
+  removed: p.querySelectorAll('.k2-removed, .k2-has-removed').length,
+  added: p.querySelectorAll('.k2-added, .k2-has-added').length,
+}))"""
+
+# The collapsed scope box of the left pane that is cheapest to open (fewest boxes inside).
+CHEAPEST_SCOPE = """() => {
+  const p = __k2pb.panes[0];
+  let best = null;
+  document.querySelectorAll('.k2-pane[data-pane="0"] .k2-scope').forEach(el => {
+    const s = +el.getAttribute('data-id').slice(1);
+    if (p.sc.nb[s] > 1 && (best === null || p.sc.nb[s] < p.sc.nb[best])) best = s;
+  });
+  return best;
+}"""
+
+
+def _check_side_by_side(frame, pairs_prepared, requests, dialogs):
+    stats = frame.evaluate(PANE_STATS)
+    assert len(stats) == 2
+    for pane in stats:
+        assert pane["boxes"] > 0 and pane["edges"] > 0, stats
+    assert stats[0]["removed"] > 0, "the left pane marks what the frozen graph dropped"
+    assert frame.locator(".k2-legend-item").count() > 0
+    assert frame.locator("#k2-summary").inner_text().startswith("training graph ")
+    # The browser draws exactly the boxes collapse.visible_graph computes for the first view.
+    for k, pg in enumerate(pairs_prepared):
+        first = set(frame.evaluate(f"() => __k2pb.panes[{k}].d.expanded"))
+        expected = visible_graph(pg.hier, pg.graph, first)
+        assert frame.evaluate(f"() => __k2pb.panes[{k}].nBoxes") == len(expected.boxes)
+        assert stats[k]["boxes"] == len(expected.boxes)
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == []
+    assert dialogs == []
+
+
+def _click_expands(frame):
+    scope = frame.evaluate(CHEAPEST_SCOPE)
+    assert scope is not None, "the first view has a collapsed scope to open"
+    before = frame.evaluate("() => __k2pb.panes[0].nBoxes")
+    box = frame.locator(f'.k2-pane[data-pane="0"] .k2-scope[data-id="s{scope}"]')
+    box.scroll_into_view_if_needed()
+    box.dispatch_event("click")
+    frame.wait_for_selector(f'.k2-pane[data-pane="0"] .k2-cluster[data-id="s{scope}"]',
+                            timeout=60_000)
+    after = frame.evaluate("() => __k2pb.panes[0].nBoxes")
+    assert after > before
+    # and its frame title closes it again
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-cluster[data-id="s{scope}"] text') \
+        .dispatch_event("click")
+    assert frame.evaluate("() => __k2pb.panes[0].nBoxes") == before
+
+
+def _show_pair(browser, pair: dict, html: Path, screenshot: str):
+    """Write the pair's side-by-side page, open it, check both panes and the diff, save a
+    screenshot and check that a click expands a box; return (page, frame, requests)."""
+    out = write_html([str(pair["train_pb"]), str(pair["frozen_pb"])], str(html),
+                     titles=["training graph", "frozen graph"])
+    page, requests, dialogs = open_page(browser, out)
+    frame = wait_ready(page)
+    prepared = [prepare(pair["train_gd"], "l"), prepare(pair["frozen_gd"], "r")]
+    _check_side_by_side(frame, prepared, requests, dialogs)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / screenshot))
+    _click_expands(frame)
+    return page, frame, requests
+
+
+def test_mnist_pair_side_by_side(browser, mnist_pair, tmp_path):
+    page, frame, requests = _show_pair(browser, mnist_pair, tmp_path / "mnist.html",
+                                       "mnist_side_by_side.png")
+    # search by regex marks boxes
+    frame.locator('.k2-pane[data-pane="1"] .k2-search').fill("Conv2D")
+    frame.wait_for_selector('.k2-pane[data-pane="1"] .k2-match', timeout=10_000)
+    assert outside_requests(requests) == []
+    page.close()
+
+
+def test_mnist_pair_in_a_sandboxed_srcdoc_iframe(browser, mnist_pair, tmp_path):
+    page_html, _ = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"])
+    host = tmp_path / "notebook_output.html"
+    host.write_text("<!DOCTYPE html><html><body><h1>cell output</h1>"
+                    + iframe_html(page_html, 600) + "</body></html>", encoding="utf-8")
+    page, requests, dialogs = open_page(browser, host)
+    frame = wait_ready(page)
+    assert frame != page.main_frame
+    stats = frame.evaluate(PANE_STATS)
+    assert all(p["boxes"] > 0 and p["edges"] > 0 for p in stats)
+    assert outside_requests(requests) == [] and dialogs == []
+    page.close()
+
+
+def test_densenet121_pair_stays_usable(browser, densenet_pair, tmp_path):
+    page, frame, requests = _show_pair(browser, densenet_pair, tmp_path / "densenet.html",
+                                       "densenet121_side_by_side.png")
+    # Opening something far too big is refused with a message, not a frozen page.
+    refused = frame.evaluate("""() => {
+      const p = __k2pb.panes[0];
+      let big = -1;
+      for (let s = 1; s < p.sc.cnt.length; s++)
+        if (p.sc.shown[s] > 2000 && !p.expanded.has(s)) { big = s; break; }
+      if (big < 0) return null;
+      const next = new Set(p.expanded);
+      let s = big; while (s > 0) { next.add(s); s = p.sc.p[s]; }
+      p.sc.nb[big] = 1e9;  // pretend: the check counts real boxes, not this hint
+      return p.countBoxes(next) > 600 ? p.expand(big) : 'small';
+    }""")
+    assert refused in (False, None, "small")
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == []
+    page.close()
+
+
+def test_hostile_names_render_as_text(browser, tmp_path):
+    page_html, _ = side_by_side_page(hostile_graph_def(), small_graph_def(),
+                                     titles=(HOSTILE, "small"))
+    host = tmp_path / "hostile.html"
+    host.write_text("<!DOCTYPE html><html><body>"
+                    + iframe_html(page_html, 600) + iframe_html(single_page(hostile_graph_def(),
+                                                                            HOSTILE), 400)
+                    + "</body></html>", encoding="utf-8")
+    page, requests, dialogs = open_page(browser, host)
+    frame = wait_ready(page)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.evaluate("() => document.querySelectorAll('img, b').length") == 0
+    assert len(page.frames) == 3  # the host page and its two viewer iframes, nothing injected
+    for f in page.frames[1:]:
+        assert f.evaluate("() => window.__pwned === undefined")
+        assert f.evaluate("() => document.querySelectorAll('img, b, iframe').length") == 0
+    assert frame.locator(".k2-title").first.inner_text() == HOSTILE
+    subs = frame.evaluate("() => Array.from(document.querySelectorAll('text.k2-sub'))"
+                          ".map(t => t.textContent)")
+    assert any(s.startswith(HOSTILE_OP[:20]) for s in subs)
+    # the tooltip of the hostile node shows its full name, as text
+    texts = []
+    for k in range(frame.locator('.k2-pane[data-pane="0"] .k2-op').count()):
+        frame.locator('.k2-pane[data-pane="0"] .k2-op').nth(k).dispatch_event("mouseenter")
+        texts.append(frame.evaluate("() => document.getElementById('k2-tip').textContent"))
+    assert any(HOSTILE in t for t in texts)
+    assert any("<b onmouseover=alert(3)>bold</b>" in t for t in texts)
+    # the details panel and the SVG export show the names as text too
+    details = []
+    for k in range(frame.locator('.k2-pane[data-pane="0"] .k2-op').count()):
+        frame.locator('.k2-pane[data-pane="0"] .k2-op').nth(k).dispatch_event("click")
+        details.append(frame.locator('.k2-pane[data-pane="0"] .k2-details').inner_text())
+    assert any(HOSTILE in t for t in details)
+    assert frame.evaluate("() => document.querySelectorAll('img, iframe, "
+                          "script:not([nonce]):not(#k2-data), b:not(.k2-dname):not(#k2-tip b)')"
+                          ".length") == 0
+    svg = ET.fromstring(frame.evaluate("() => __k2pb.panes[0].svgText()"))
+    tags = {el.tag.rpartition("}")[2] for el in svg.iter()}
+    assert tags <= {"svg", "title", "style", "defs", "marker", "path", "g", "rect", "text"}, tags
+    assert svg.find("{http://www.w3.org/2000/svg}title").text == HOSTILE
+    assert any(HOSTILE_OP[:20] in (t.text or "") for t in svg.iter())
+    assert page.evaluate("() => window.__pwned") is None and dialogs == []
+    assert outside_requests(requests) == []
+    page.close()
+
+
+# ---- the comparison view (issue 12): story, linked panes, scrolling, export -------------------
+
+STAGES = ("training step", "inference trace", "frozen graph")
+
+
+@pytest.fixture(scope="module")
+def stages_page(mnist_pair, tmp_path_factory):
+    """The MNIST CNN's three stages as one page, inside a notebook-like host page whose
+    content is taller than the window (so the host can scroll); returns (path, diff)."""
+    page_html, diff = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"],
+                                        STAGES, inference=mnist_pair["infer_gd"])
+    host = tmp_path_factory.mktemp("stages") / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body style='margin:0'><h1>cell output</h1>"
+                    + iframe_html(page_html, 640) + "<div style='height:3000px'>more cells</div>"
+                    "</body></html>", encoding="utf-8")
+    return host, diff
+
+
+def _open_stages(browser, stages_page):
+    page, requests, dialogs = open_page(browser, stages_page[0], width=1280, height=800)
+    return page, wait_ready(page), requests, dialogs
+
+
+BOX_IN_VIEW = """sel => {
+  const out = [];
+  document.querySelectorAll(sel).forEach(el => {
+    const c = el.closest('.k2-canvas').getBoundingClientRect(), r = el.getBoundingClientRect();
+    if (r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1
+        && r.bottom <= c.bottom + 1) out.push(el.getAttribute('data-id'));
+  });
+  return out;
+}"""
+
+
+def test_first_view_tells_the_story(browser, stages_page):
+    page, frame, requests, dialogs = _open_stages(browser, stages_page)
+    diff = stages_page[1]
+    assert frame.locator("#k2-summary").inner_text() == diff.summary()
+    # optimizer, gradients, loss and dropout are coloured boxes in view without opening anything
+    left = '.k2-pane[data-pane="0"] '
+    for fate in ("optimizer", "gradient", "loss"):
+        assert frame.evaluate(BOX_IN_VIEW, left + f".k2-box.k2-f-{fate}"), fate
+    dropout = frame.evaluate("""() => Array.from(document.querySelectorAll(
+        '.k2-pane[data-pane="0"] .k2-seg[data-fate="random"]')).length""")
+    assert dropout > 0, "the model's box shows its dropout share in its stacked bar"
+    mixed = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-stack'))
+        .map(st => new Set(Array.from(st.querySelectorAll('.k2-seg'))
+                            .map(s => s.dataset.fate)).size)""")
+    assert mixed and max(mixed) >= 2
+    # every fate has its own colour, in the legend and on the boxes
+    legend = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-legend-item'))
+        .map(i => [i.dataset.fate, getComputedStyle(i.querySelector('.k2-swatch'))
+                                   .backgroundColor])""")
+    fates = {f for f, _ in legend}
+    assert {"optimizer", "gradient", "loss", "random", "kept", "changed", "added"} <= fates
+    assert len({c for _, c in legend}) == len(legend)
+    # the node-count bar: one row per stage, with the computed counts, lengths in proportion
+    rows = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-barrow')).map(r =>
+        [r.querySelector('.k2-barlabel').textContent, r.querySelector('.k2-barcount').textContent,
+         r.querySelector('.k2-bar').getBoundingClientRect().width])""")
+    assert [r[0] for r in rows] == list(STAGES)
+    assert [r[1] for r in rows] == [f"{n:,} nodes" for n in diff.counts]
+    assert rows[2][2] / rows[0][2] == pytest.approx(diff.counts[2] / diff.counts[0], abs=0.02)
+    green = frame.evaluate("""() => Array.from(document.querySelectorAll(
+        '.k2-barrow')[2].querySelectorAll('.k2-barseg[data-fate="changed"]')).length""")
+    assert green == 1, "the frozen graph's bar shows what freezing changed"
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == [] and dialogs == []
+    page.close()
+
+
+def _scope_box(frame, pane: int, name: str) -> str:
+    """The data-id of the closed scope box named ``name`` in ``pane``."""
+    sid = frame.evaluate(f"""() => {{
+      const p = __k2pb.panes[{pane}], k = p.scopeIndex().get({name!r});
+      return k === undefined ? null : 's' + k;
+    }}""")
+    assert sid is not None, name
+    return sid
+
+
+def test_linked_panes_scale_highlight_and_open_together(browser, stages_page):
+    page, frame, requests, _ = _open_stages(browser, stages_page)
+    scales = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    assert scales[0] == scales[1], "one scale for both panes"
+    model = frame.evaluate("() => __k2pb.panes[1].sc.path[__k2pb.panes[1].sc.p.findIndex("
+                           "(p, k) => k > 0 && p === 0)]")
+    left_id, right_id = _scope_box(frame, 0, model), _scope_box(frame, 1, model)
+    # hovering the model's box in the frozen pane marks its counterpart in the training pane
+    frame.locator(f'.k2-pane[data-pane="1"] .k2-box[data-id="{right_id}"]') \
+        .dispatch_event("mouseenter")
+    twins = frame.evaluate("() => Array.from(document.querySelectorAll("
+                           "'.k2-pane[data-pane=\"0\"] .k2-twin')).map(e => e.dataset.id)")
+    assert left_id in twins
+    frame.locator(f'.k2-pane[data-pane="1"] .k2-box[data-id="{right_id}"]') \
+        .dispatch_event("mouseleave")
+    assert frame.locator(".k2-twin").count() == 0
+    # opening the model's box in the training pane opens it in the frozen pane too
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{left_id}"]').dispatch_event("click")
+    for pane, sid in ((0, left_id), (1, right_id)):
+        assert frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-cluster[data-id="{sid}"]') \
+            .count() == 1, pane
+    # an op's counterpart: open the first Conv2D's layer (in both panes), hover the op
+    layer = frame.evaluate("""() => {
+      const p = __k2pb.panes[0], i = p.n.op.findIndex(o => p.d.ops[o] === 'Conv2D');
+      return p.sc.path[p.n.p[i]];
+    }""")
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{_scope_box(frame, 0, layer)}"]') \
+        .dispatch_event("click")
+    conv = frame.evaluate("""() => {
+      const p = __k2pb.panes[0];
+      for (const el of document.querySelectorAll('.k2-pane[data-pane="0"] .k2-op')) {
+        const i = +el.dataset.id.slice(1);
+        if (p.d.ops[p.n.op[i]] === 'Conv2D') return [el.dataset.id, p.n.tw[i]];
+      }
+      return null;
+    }""")
+    assert conv is not None and conv[1] >= 0
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{conv[0]}"]') \
+        .dispatch_event("mouseenter")
+    assert frame.evaluate("() => __k2pb.twins") == [f"n{conv[1]}"]
+    # clicking it opens its details: op, attributes, inputs, consumers, constants' shape/dtype
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{conv[0]}"]').dispatch_event("click")
+    details = frame.locator('.k2-pane[data-pane="0"] .k2-details')
+    assert details.is_visible()
+    text = details.inner_text()
+    for part in ("Conv2D", "attr strides", "inputs (", "consumers (", "float32 (3, 3, 1, 32)",
+                 "other pane"):
+        assert part in text, (part, text)
+    # search in both panes at once
+    frame.locator(".k2-search-both").fill("BiasAdd")
+    frame.wait_for_selector('.k2-pane[data-pane="1"] .k2-match', timeout=10_000)
+    assert frame.locator('.k2-pane[data-pane="0"] .k2-match').count() > 0
+    # the closing title closes both panes' frames again
+    frame.locator(f'.k2-pane[data-pane="0"] .k2-cluster[data-id="{left_id}"] text') \
+        .dispatch_event("click")
+    assert frame.locator(".k2-cluster").count() == 0
+    assert frame.evaluate("() => __k2pb.errors") == [] and outside_requests(requests) == []
+    page.close()
+
+
+def test_the_wheel_scrolls_the_page_and_zooms_only_when_asked(browser, stages_page):
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    assert "Ctrl/\u2318 + wheel zooms" in frame.locator("#k2-hint").inner_text()
+    canvas = page.locator("iframe").bounding_box()
+    x, y = canvas["x"] + canvas["width"] * 0.25, canvas["y"] + canvas["height"] * 0.8
+    k0 = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, 300)
+    page.wait_for_function("() => window.scrollY > 0", timeout=5_000)
+    assert frame.evaluate("() => __k2pb.panes.map(p => p.view.k)") == k0, "no zoom"
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(100)
+    # Ctrl + wheel zooms both (linked) panes and leaves the page where it is
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(200)
+    k1 = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    assert k1[0] > k0[0] and k1[0] == pytest.approx(k1[1])
+    assert page.evaluate("() => window.scrollY") == 0
+    # after a click on the graph the plain wheel zooms, until the pointer leaves the pane
+    page.mouse.click(x, y)
+    page.mouse.wheel(0, 200)
+    page.wait_for_timeout(200)
+    assert frame.evaluate("() => __k2pb.panes[0].view.k") < k1[0]
+    assert page.evaluate("() => window.scrollY") == 0
+    page.close()
+
+
+def test_each_pane_downloads_as_svg_and_png(browser, stages_page):
+    import struct
+
+    page, frame, requests, _ = _open_stages(browser, stages_page)
+    for pane, title in ((0, "training_step"), (1, "frozen_graph")):
+        with page.expect_download(timeout=30_000) as dl:
+            frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-svg').click()
+        assert dl.value.suggested_filename == f"{title}.svg"
+        svg = Path(dl.value.path()).read_text(encoding="utf-8")
+        root = ET.fromstring(svg)  # well-formed, standalone
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        labels = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+        shown = frame.evaluate(f"""() => Array.from(document.querySelectorAll(
+            '.k2-pane[data-pane="{pane}"] .k2-box text')).map(t => t.textContent)""")
+        assert set(shown) <= labels
+        with page.expect_download(timeout=30_000) as dl:
+            frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-png').click()
+        assert dl.value.suggested_filename == f"{title}.png"
+        png = Path(dl.value.path()).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])
+        size = frame.evaluate(f"() => __k2pb.panes[{pane}].graphSize")
+        assert width == pytest.approx(2 * size[0], abs=2) and height > 0
+    assert outside_requests(requests) == []
+    page.close()
+
+
+# The page's visible graph (boxes, merged edges, frames) and box count for a set of open scopes.
+VISIBLE = """(open) => {
+  const p = __k2pb.panes[0], v = p.visible(new Set(open));
+  return {boxes: Array.from(v.boxes.keys()), edges: Array.from(v.edges.entries()),
+          clusters: v.clusters, count: p.countBoxes(new Set(open))};
+}"""
+
+
+def test_page_visible_graph_matches_collapse(browser, mnist_pair, tmp_path):  # noqa: F811
+    """For any set of open scopes (a scope may be open inside a closed one) the page computes
+    the boxes, merged edges and frames collapse.visible_graph does; closing and reopening a
+    scope draws the same view again; the idle warm-up after the first paint raises nothing."""
+    import random
+
+    out = write_html([str(mnist_pair["train_pb"]), str(mnist_pair["frozen_pb"])],
+                     str(tmp_path / "mnist.html"))
+    page, requests, dialogs = open_page(browser, out)
+    frame = wait_ready(page)
+    frame.wait_for_function("() => window.__k2pb.warmMs !== undefined", timeout=60_000)
+    pg = prepare(mnist_pair["train_gd"], "l")
+    scopes = list(range(1, len(pg.hier.scopes)))
+    rng = random.Random(0)
+    sets = [{0}, {0, *scopes}, {0} | {s for s in scopes if pg.hier.scopes[s].depth == 1}]
+    sets += [{0, *rng.sample(scopes, len(scopes) // 2)} for _ in range(4)]
+    for open_ in sets:
+        got = frame.evaluate(VISIBLE, sorted(open_))
+        want = visible_graph(pg.hier, pg.graph, open_)
+        assert sorted(got["boxes"]) == want.boxes
+        assert dict(got["edges"]) == {f"{a} {b}": n for (a, b), n in want.edges.items()}
+        assert sorted(got["clusters"]) == sorted(want.clusters)
+        assert got["count"] == len(want.boxes)
+    # a closed box's tooltip counts the op types of every node beneath it
+    for s in scopes:
+        below = {s}
+        for k in scopes:
+            if pg.hier.scopes[k].parent in below:
+                below.add(k)
+        ops: dict[str, int] = {}
+        for i, n in enumerate(pg.graph.nodes):
+            if pg.hier.parent[i] in below:
+                ops[n.op] = ops.get(n.op, 0) + 1
+        top = sorted(ops.items(), key=lambda kv: -kv[1])
+        want = ", ".join(f"{op} {c}" for op, c in top[:8]) + (", \u2026" if len(top) > 8 else "")
+        tip = frame.evaluate(f"() => __k2pb.panes[0].scopeTip({s})")
+        assert ["kv", "op types", want] in tip
+    scope = frame.evaluate(CHEAPEST_SCOPE)
+    stats = frame.evaluate(PANE_STATS)
+    for _ in range(2):
+        assert frame.evaluate(f"() => __k2pb.panes[0].expand({scope})") is True
+        opened = frame.evaluate(PANE_STATS)
+        frame.evaluate(f"() => __k2pb.panes[0].collapse({scope})")
+        assert frame.evaluate(PANE_STATS) == stats
+    assert opened[0]["boxes"] > stats[0]["boxes"]
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == [] and dialogs == []
+    page.close()

@@ -1,0 +1,1 @@
+"""Modules the tests import: custom layers, hostile files, fuzzing, a JupyterLab server."""

@@ -1,0 +1,95 @@
+"""The lesson's claims about TensorFlow and Keras, checked on this install (issue 11).
+
+A sentence in a tutorial is a test too: the README caption's node counts, what still ships
+in TensorFlow 2.21, and what is public API.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _readme() -> str:
+    """The README with its whitespace collapsed (sentences wrap across lines)."""
+    return re.sub(r"\s+", " ", (REPO / "README.md").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def stages():
+    """The three stages of the tutorial CNN (untrained: the weights do not change the graph)."""
+    import keras
+
+    import keras2pb
+    from keras2pb.freezing import freeze_model
+
+    keras.utils.set_random_seed(0)
+    model = keras2pb.mnist_cnn()
+    return keras2pb.compare_stages(keras2pb.training_graph(model),
+                                   keras2pb.inference_graph(model),
+                                   freeze_model(model).graph_def)
+
+
+def test_readme_caption_tells_the_three_stages_with_their_counts(stages):
+    training, inference, frozen = stages.counts
+    why = stages.removed_by_category
+    main = {"optimizer", "gradient", "random", "loss"}
+    rest = sum(n for key, n in why.items() if key not in main)
+    readme = _readme()
+    for phrase in [
+        f"the training step ({training} nodes, left)",
+        f"the inference trace of `model(x, training=False)` ({inference} nodes)",
+        f"the frozen graph ({frozen} nodes, right)",
+        f"The {sum(stages.removed.values())} nodes that vanished went at **tracing**",
+        f"optimizer {why['optimizer']}, gradients {why['gradient']}, dropout randomness "
+        f"{why['random']}, loss & metrics {why['loss']}, variable writes and reads "
+        f"{why['update'] + why['variable']} and other {why['other']} (these {rest}:",
+        f"**Freezing** removed {'nothing' if not stages.removed_at_freezing else '?'}",
+        f"it turned {stages.changed['Placeholder→Const']} variable handles into constants and "
+        f"{stages.changed['ReadVariableOp→Identity']} variable reads into `Identity` nodes",
+    ]:
+        assert phrase in readme, phrase
+
+
+def test_the_tf1_freezing_function_still_ships_but_wants_a_session():
+    import tensorflow as tf
+
+    fn = tf.compat.v1.graph_util.convert_variables_to_constants
+    assert list(inspect.signature(fn).parameters)[:3] == ["sess", "input_graph_def",
+                                                         "output_node_names"]
+    assert not hasattr(tf.graph_util, "convert_variables_to_constants")  # TF2 namespace
+    readme = _readme()
+    assert "`tf.compat.v1.graph_util.convert_variables_to_constants`, which still ships" in readme
+    assert "`convert_variables_to_constants`) no longer exist" not in readme
+
+
+def test_convert_to_constants_is_not_public_api_but_others_use_it():
+    from tensorflow.python.framework import convert_to_constants
+    from tensorflow.python.util import tf_export
+
+    fn = convert_to_constants.convert_variables_to_constants_v2
+    assert tf_export.get_v1_names(fn) == [] and tf_export.get_v2_names(fn) == []
+    lite = importlib.util.find_spec("tensorflow.lite.python.lite").origin
+    assert "convert_to_constants" in Path(lite).read_text(encoding="utf-8")
+    spec = importlib.util.find_spec("tf2onnx")
+    if spec is None:
+        pytest.skip("tf2onnx not installed (requirements-runtimes.txt)")
+    loader = Path(spec.origin).parent / "tf_loader.py"
+    assert "convert_variables_to_constants_v2" in loader.read_text(encoding="utf-8")
+
+
+def test_keras_exports_savedmodel_litert_and_onnx_and_tf_keeps_the_tflite_converter():
+    import keras
+    import tensorflow as tf
+
+    doc = inspect.getdoc(keras.Model.export)
+    for fmt in ('"tf_saved_model"', '"onnx"', '"litert"'):
+        assert fmt in doc, fmt
+    assert inspect.signature(keras.Model.export).parameters["format"].default == "tf_saved_model"
+    assert hasattr(tf.lite, "TFLiteConverter")
