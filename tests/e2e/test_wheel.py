@@ -24,8 +24,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.slow
-
 #: Freeze -> load -> predict -> show with the installed wheel; prints what it found as JSON.
 CHILD = """
 import importlib.util, json, sys
