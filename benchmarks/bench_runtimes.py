@@ -86,7 +86,7 @@ print(json.dumps({{"import_tf_s": t1 - t0, "load_s": t2 - t1, "first_call_s": t3
 def _start_to_prediction(pb: Path, side: dict[str, Any], shape: tuple[int, ...], folder: Path,
                          log: Callable[[str], None], runs: int = 5) -> dict[str, Any]:
     """Wall time of a new process that loads the .pb and prints one prediction: the C client
-    (examples/c/predict.c) against ``python -c "import keras2pb; ..."``, interleaved, median
+    (keras2pb/c/predict.c) against ``python -c "import keras2pb; ..."``, interleaved, median
     of ``runs`` each. Empty when there is no C compiler."""
     from keras2pb.c_client import build_c_client, c_command, c_compiler
 

@@ -1,8 +1,8 @@
-"""The C client (``examples/c/predict.c``): build it against the installed TensorFlow, run it.
+"""The C client (``keras2pb/c/predict.c``): build it against the installed TensorFlow, run it.
 
 The C program loads a frozen ``.pb`` through TensorFlow's C API (shipped in the pip wheel) with
 no Python at all; this module is how the tests, the benchmark, the support matrix and notebook
-05 compile it (``examples/c/build.sh``) and compare what it prints with ``keras2pb.load``.
+05 compile it (``keras2pb/c/build.sh``) and compare what it prints with ``keras2pb.load``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .isolation import run_child
 from .signature import as_feeds, node_name, require_signature
 
 #: The C sources and their build script.
-C_DIR = Path(__file__).resolve().parent.parent / "examples" / "c"
+C_DIR = Path(__file__).resolve().parent / "c"
 _HEADER = re.compile(r"^(\S+): shape \[([0-9, ]*)\]$")
 
 
@@ -32,7 +32,7 @@ def c_compiler() -> str | None:
 
 
 def build_c_client(out: str | os.PathLike, timeout: float = 300) -> Path:
-    """Compile ``examples/c/predict.c`` into ``out`` with ``examples/c/build.sh`` (headers
+    """Compile ``keras2pb/c/predict.c`` into ``out`` with ``keras2pb/c/build.sh`` (headers
     and libraries of this Python's TensorFlow, found with ``tf.sysconfig``).
 
     Raises Keras2pbError when there is no C compiler, the sources are missing (keras2pb not
@@ -41,8 +41,8 @@ def build_c_client(out: str | os.PathLike, timeout: float = 300) -> Path:
     out = Path(out)
     script = C_DIR / "build.sh"
     if not script.is_file():
-        raise Keras2pbError(f"{script}: missing; the C client lives in the keras2pb "
-                            "repository (examples/c)")
+        raise Keras2pbError(f"{script}: missing; reinstall keras2pb (the C client ships in "
+                            "the package, keras2pb/c)")
     if c_compiler() is None:
         raise Keras2pbError(f"no C compiler ({os.environ.get('CC', 'cc')}): install one "
                             "(Debian/Ubuntu: apt-get install gcc) to build the C client")

@@ -28,9 +28,11 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 #: The Jupyter kernel the notebooks run in (JupyterLab, Jupyter Notebook, the headless runner).
 KERNEL_NAME = "python3"
 #: What ``scripts/setup.sh`` puts in that kernel's environment, from the kernel's start:
-#: TensorFlow's C++ logging then keeps errors only (with the ``tensorflow-cpu`` wheel it prints
-#: nothing at all), so no start-up log line lands in a cell's output.
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+#: TensorFlow's C++ logging keeps errors only, and oneDNN's custom operations stay off. On CPUs
+#: where TensorFlow turns oneDNN on by default (AVX-512 VNNI, e.g. recent AMD EPYC), it prints
+#: "oneDNN custom operations are on" twice when imported, whatever TF_CPP_MIN_LOG_LEVEL says, and
+#: its kernels add in another order: the outputs would differ from CPU to CPU in the last bits.
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}

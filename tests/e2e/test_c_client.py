@@ -1,4 +1,4 @@
-"""The C client: examples/c/predict.c compiled with gcc against the TensorFlow wheel's C API,
+"""The C client: keras2pb/c/predict.c compiled with gcc against the TensorFlow wheel's C API,
 run as a real process on real .pb files and compared with keras2pb.load."""
 
 from __future__ import annotations

@@ -36,7 +36,10 @@ class _Runs:
                 try:
                     # TF_CPP_MIN_LOG_LEVEL=0 around the kernel (TensorFlow would log): only the
                     # kernel's own environment, from scripts/setup.sh, keeps the outputs quiet.
+                    # Without PYTEST_CURRENT_TEST, as for a user: with it, ipykernel does not
+                    # forward what C++ code writes to fd 2, and no log line could be seen.
                     with mock.patch.dict(os.environ, {"TF_CPP_MIN_LOG_LEVEL": "0"}):
+                        os.environ.pop("PYTEST_CURRENT_TEST", None)
                         [run] = tutorial.run_notebooks([p], quick=True, models=self.models,
                                                        html_dir=self.html, timeout=300)
                     self.done[p.name] = run

@@ -37,12 +37,15 @@ side = keras2pb.freeze(model, "mnist_cnn.pb")
 with keras2pb.load("mnist_cnn.pb") as graph:
     probs = graph(x_test)
 np.save("digits.npy", x_test)
+from keras2pb.c_client import build_c_client, run_c_client
+c_probs = run_c_client(build_c_client("predict"), "mnist_cnn.pb", x_test)["probs"]
 view = keras2pb.show_graphs(model, "mnist_cnn.pb")
 view.save("graphs.html")
 print(json.dumps({
     "file": keras2pb.__file__, "prefix": sys.prefix,
     "diff": float(np.abs(probs - np.asarray(model(x_test, training=False))).max()),
     "shape": list(probs.shape), "nodes": side["node_count"],
+    "c_diff": float(np.abs(c_probs - probs).max()),
     "stages": type(view.diff).__name__,
     "show_graph_module": importlib.util.find_spec("show_graph") is not None,
 }))
@@ -93,7 +96,8 @@ def test_the_wheel_holds_the_library_its_data_and_no_tests(installed):
     for needed in ("keras2pb/show.py", "keras2pb/sample/mnist_sample.npz",
                    "keras2pb/sample/README.md", "keras2pb/templates/offline_html.j2",
                    "keras2pb/viewer/assets/viewer.js",
-                   "keras2pb/viewer/assets/vendor/dagre/dagre.min.js"):
+                   "keras2pb/viewer/assets/vendor/dagre/dagre.min.js",
+                   "keras2pb/c/predict.c", "keras2pb/c/build.sh"):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("tests/", "show_graph", "keras2pb/fuzzing"))]
 
@@ -105,6 +109,7 @@ def test_freeze_load_predict_show_from_the_installed_wheel(installed):
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     assert Path(found["file"]).resolve().is_relative_to(venv.resolve()), found["file"]
     assert found["shape"] == [8, 10] and found["diff"] < 1e-5, found
+    assert found["c_diff"] <= 1e-6, found  # the C client, compiled from the installed package
     assert found["stages"] == "StageDiff" and found["nodes"] > 0
     assert not found["show_graph_module"]  # the repository root's re-export stays there
     page = (cwd / "graphs.html").read_text(encoding="utf-8")

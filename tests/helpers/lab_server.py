@@ -206,8 +206,10 @@ def start_lab(root: Path, work: Path, env: dict[str, str], timeout: float = 90) 
     work.mkdir(parents=True, exist_ok=True)
     port, token = free_port(), secrets.token_hex(24)
     settings = write_lab_settings(work / "lab-settings")
+    # Without PYTEST_CURRENT_TEST, as for a user: with it, the kernels' ipykernel does not
+    # forward what C++ code writes to fd 2 into the notebook.
     full_env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"},
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(work / "lab-workspaces"),
         "JUPYTER_RUNTIME_DIR": str(work / "runtime"),

@@ -330,14 +330,17 @@ def test_exported_html_shows_a_note_instead_of_live_frames(tmp_path):
 
 
 def test_the_notebook_kernel_sets_the_tensorflow_log_level_from_its_start(tmp_path, monkeypatch):
-    """The kernel scripts/setup.sh installs carries TF_CPP_MIN_LOG_LEVEL=2 itself: it wins
-    over the environment it is started from (here 0), before any cell runs."""
+    """The kernel scripts/setup.sh installs carries TF_CPP_MIN_LOG_LEVEL=2 and
+    TF_ENABLE_ONEDNN_OPTS=0 itself: they win over the environment it is started from (here 0
+    and 1), before any cell runs."""
     assert tutorial.kernel_env_missing() == {}, "run scripts/setup.sh to install the kernel"
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
     path = _write_nb(tmp_path / "01_level.ipynb",
-                     "import os\nprint(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))", tags={0: ["lv"]})
+                     "import os\nprint(os.environ.get('TF_CPP_MIN_LOG_LEVEL'),"
+                     " os.environ.get('TF_ENABLE_ONEDNN_OPTS'))", tags={0: ["lv"]})
     [run] = tutorial.run_notebooks([path])
-    assert tutorial.tagged_output_text(run.nb, "lv").strip() == "2"
+    assert tutorial.tagged_output_text(run.nb, "lv").strip() == "2 0"
 
 
 def test_source_excerpt_shows_the_real_train_step():

@@ -2,17 +2,17 @@
 # Compile predict.c against the C API of the installed TensorFlow pip wheel (no separate
 # libtensorflow download): tf.sysconfig gives the headers (include/tensorflow/c/c_api.h) and
 # the folder holding libtensorflow_cc.so.2 and libtensorflow_framework.so.2.
-#   bash examples/c/build.sh [OUT]    (default OUT: build/c/predict)
-# PYTHON picks the interpreter with TensorFlow (default: .venv/bin/python, else python3);
-# CC picks the compiler (default: cc).
+#   bash keras2pb/c/build.sh [OUT]    (default OUT: build/c/predict, below this folder)
+# It ships inside the keras2pb package (a pip install has it too: `keras2pb.c_client.C_DIR`).
+# PYTHON picks the interpreter with TensorFlow (default: .venv/bin/python in this folder, else
+# python3); CC picks the compiler (default: cc).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-out="${1:-$root/build/c/predict}"
+out="${1:-build/c/predict}"
 python="${PYTHON:-}"
 if [[ -z "$python" ]]; then
     python=python3
-    if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; fi
+    if [[ -x .venv/bin/python ]]; then python=.venv/bin/python; fi
 fi
 cc="${CC:-cc}"
 if ! command -v "$cc" >/dev/null 2>&1; then
