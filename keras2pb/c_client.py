@@ -38,7 +38,7 @@ def build_c_client(out: str | os.PathLike, timeout: float = 300) -> Path:
     Raises Keras2pbError when there is no C compiler, the sources are missing (keras2pb not
     used from its repository) or the build fails; the message is one line.
     """
-    out = Path(out)
+    out = Path(out).resolve()  # an absolute path runs from anywhere (a bare name would not)
     script = C_DIR / "build.sh"
     if not script.is_file():
         raise Keras2pbError(f"{script}: missing; reinstall keras2pb (the C client ships in "
