@@ -67,37 +67,62 @@ def optimize_graph(graph_def: GraphDef, keep: list[str],
     return tf_optimizer.OptimizeGraph(config, meta)
 
 
+def _channel_values(const: Any, x_shape: Any) -> np.ndarray | None:
+    """The 1-D float32 values of Const ``const`` when it holds one value per channel of a 4-D
+    NHWC tensor of shape ``x_shape``: shape ``[C]`` or ``[1, ..., 1, C]`` (Keras applications'
+    BatchNorm broadcasts over ``[1, 1, 1, C]``). None otherwise."""
+    import tensorflow as tf
+
+    if const is None or const.attr["dtype"].type != tf.float32.as_datatype_enum:
+        return None
+    dims = [d.size for d in const.attr["value"].tensor.tensor_shape.dim]
+    if x_shape.rank != 4 or not dims or len(dims) > 4 or any(d != 1 for d in dims[:-1]) or \
+            x_shape[-1] is None or x_shape[-1] != dims[-1]:
+        return None
+    return tf.make_ndarray(const.attr["value"].tensor).reshape(-1).astype(np.float32)
+
+
 def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
-    """Turn ``AddV2(x, c)`` with a 1-D constant ``c`` over the channels of a 4-D ``x`` into
-    ``BiasAdd(x, c)`` (the same arithmetic).
+    """Turn ``AddV2(x, c)`` with a constant ``c`` over the channels of a 4-D ``x`` (shape
+    ``[C]`` or ``[1, 1, 1, C]``) into ``BiasAdd(x, c)`` (the same arithmetic; a
+    ``[1, 1, 1, C]`` constant becomes a new 1-D one).
 
     OpenCV 5's new engine cannot broadcast such an add over its NCHW blob (BatchNorm folded
-    after a bias-free Conv2D leaves one). Returns the new GraphDef and how many were rewritten.
+    after a bias-free Conv2D leaves one; a BiasAdd it fuses into the convolution). With the
+    ``[1, 1, 1, C]`` constants of ``keras.applications``' ``BatchNormalization(axis=3)``,
+    OpenCV 5.0 ran Conv2D -> BatchNorm -> ReLU 0.15 off at batch 4 with no error, and
+    DenseNet121 failed at batch 4 (``total(...)``). Returns the new GraphDef and how many were
+    rewritten.
     """
     import tensorflow as tf
     from tensorflow.core.framework.graph_pb2 import GraphDef
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
 
     graph = tf.Graph()
     with graph.as_default():
         tf.compat.v1.import_graph_def(graph_def, name="")
     consts = {n.name: n for n in graph_def.node if n.op == "Const"}
+    taken = {n.name for n in graph_def.node}
     out = GraphDef()
     out.CopyFrom(graph_def)
     count = 0
-    for node in out.node:
+    for node in list(out.node):
         if node.op not in ("Add", "AddV2") or len(node.input) != 2 or \
                 any(i.startswith("^") for i in node.input):
             continue
         for c_idx, x_idx in ((1, 0), (0, 1)):
             const = consts.get(node_name(node.input[c_idx]))
-            if const is None:
-                continue
-            dims = const.attr["value"].tensor.tensor_shape.dim
             x_name = node.input[x_idx] if ":" in node.input[x_idx] else f"{node.input[x_idx]}:0"
-            x_shape = graph.get_tensor_by_name(x_name).shape
-            if len(dims) != 1 or x_shape.rank != 4 or x_shape[-1] != dims[0].size:
+            values = _channel_values(const, graph.get_tensor_by_name(x_name).shape)
+            if values is None:
                 continue
             x_input, c_input = node.input[x_idx], node.input[c_idx]
+            if len(const.attr["value"].tensor.tensor_shape.dim) != 1:
+                c_input = _unique(f"{node.name}/bias", taken)
+                bias = NodeDef(name=c_input, op="Const")
+                bias.attr["dtype"].type = tf.float32.as_datatype_enum
+                bias.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(values))
+                out.node.add().CopyFrom(bias)
             del node.input[:]
             node.input.extend([x_input, c_input])
             node.op = "BiasAdd"
@@ -107,9 +132,18 @@ def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
     return out, count
 
 
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, with ``_`` appended until it is not in ``taken``; added to ``taken``."""
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
 def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
-    """Turn ``Mul(x, c)`` with a 1-D constant ``c`` over the channels of a 4-D ``x`` into a
-    1x1 ``DepthwiseConv2dNative`` whose filter is ``c`` (the same products, bit for bit).
+    """Turn ``Mul(x, c)`` with a constant ``c`` over the channels of a 4-D ``x`` (shape ``[C]``
+    or ``[1, 1, 1, C]``) into a 1x1 ``DepthwiseConv2dNative`` whose filter is ``c`` (the same
+    products, bit for bit).
 
     BatchNorm after a Conv2D *with* a bias folds into such a Mul. OpenCV 5.0's new engine
     mishandles it at batch 4: an error (``total(...) 'end' is 5, 'dims' is 4``) for a Sequential
@@ -135,17 +169,11 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
             continue
         for c_idx, x_idx in ((1, 0), (0, 1)):
             const = consts.get(node_name(node.input[c_idx]))
-            if const is None or const.attr["dtype"].type != tf.float32.as_datatype_enum:
-                continue
             x_name = node.input[x_idx] if ":" in node.input[x_idx] else f"{node.input[x_idx]}:0"
-            x_shape = graph.get_tensor_by_name(x_name).shape
-            values = tf.make_ndarray(const.attr["value"].tensor)
-            if values.ndim != 1 or x_shape.rank != 4 or x_shape[-1] != values.shape[0]:
+            values = _channel_values(const, graph.get_tensor_by_name(x_name).shape)
+            if values is None:
                 continue
-            name = f"{node.name}/depthwise_filter"
-            while name in taken:
-                name += "_"
-            taken.add(name)
+            name = _unique(f"{node.name}/depthwise_filter", taken)
             filt = NodeDef(name=name, op="Const")
             filt.attr["dtype"].type = tf.float32.as_datatype_enum
             filt.attr["value"].tensor.CopyFrom(
@@ -161,6 +189,166 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
             node.attr["data_format"].s = b"NHWC"
             count += 1
             break
+    return out, count
+
+
+def _depthwise_node(tf: Any, name: str, x_input: str, filter_name: str) -> Any:
+    """A stride-1, VALID, NHWC float32 ``DepthwiseConv2dNative`` NodeDef."""
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
+
+    node = NodeDef(name=name, op="DepthwiseConv2dNative", input=[x_input, filter_name])
+    node.attr["T"].type = tf.float32.as_datatype_enum
+    node.attr["strides"].list.i.extend([1, 1, 1, 1])
+    node.attr["dilations"].list.i.extend([1, 1, 1, 1])
+    node.attr["padding"].s = b"VALID"
+    node.attr["data_format"].s = b"NHWC"
+    return node
+
+
+def _const_node(tf: Any, name: str, values: np.ndarray) -> Any:
+    """A float32 Const NodeDef holding ``values``."""
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
+
+    node = NodeDef(name=name, op="Const")
+    node.attr["dtype"].type = tf.float32.as_datatype_enum
+    node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(values.astype(np.float32)))
+    return node
+
+
+def lone_bias_adds_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
+    """Put a 1x1 ``DepthwiseConv2dNative`` with an all-ones filter in front of every 4-D
+    ``BiasAdd`` whose input is not a convolution or MatMul (``x * 1.0`` is ``x``, bit for bit).
+
+    OpenCV fuses a BiasAdd into the convolution before it; a BiasAdd on anything else (a
+    ``Mul`` by a scalar, a ``Relu``, the input) it runs as a separate per-channel add, which
+    OpenCV 5.0 fails at batch >= 2 in both engines (``total(...) 'end' is 5, 'dims' is 4``);
+    a plain ``AddV2`` of a ``[C]`` or ``[1, 1, 1, C]`` constant fails the same way. After the
+    ones-depthwise the bias is fused like any other. EfficientNetB0's ``Rescaling`` and
+    ``Normalization`` layers leave one. Run after ``adds_to_bias_adds`` and
+    ``muls_to_depthwise``. Returns the new GraphDef and how many were inserted.
+    """
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    nodes = {n.name: n for n in graph_def.node}
+    taken = set(nodes)
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    count = 0
+    for node in list(out.node):
+        if node.op != "BiasAdd" or node.attr["data_format"].s not in (b"", b"NHWC"):
+            continue
+        src = nodes[node_name(node.input[0])]
+        while src.op == "Identity" and src.input:
+            src = nodes[node_name(src.input[0])]
+        x_name = node.input[0] if ":" in node.input[0] else f"{node.input[0]}:0"
+        shape = graph.get_tensor_by_name(x_name).shape
+        if src.op in _BIAS_FUSERS or shape.rank != 4 or shape[-1] is None:
+            continue
+        ones = _const_node(tf, _unique(f"{node.name}/ones", taken),
+                           np.ones((1, 1, shape[-1], 1), np.float32))
+        dw = _depthwise_node(tf, _unique(f"{node.name}/depthwise_ones", taken),
+                             node.input[0], ones.name)
+        out.node.add().CopyFrom(ones)
+        out.node.add().CopyFrom(dw)
+        node.input[0] = dw.name
+        count += 1
+    return out, count
+
+
+def one_pixel_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
+    """Cut the filter of a ``SAME``-padded ``DepthwiseConv2dNative`` whose input is one pixel
+    high (or wide) down to the one row (column) that meets that pixel, and make its stride
+    there 1.
+
+    The output is one pixel in that direction whatever the stride, and the other filter taps
+    only ever multiply the zero padding, so the arithmetic is the same. OpenCV's 3x3
+    depthwise kernel (``depthWiseBlockConv2D``) zeroes the padding row above *or* below an
+    output row, not both, and reads the first column's right neighbour unchecked: on a 1-pixel
+    input it reads memory outside the image (EfficientNetB0 at 32x32 reaches a 1x1 map at
+    block 7a: 0.77 off at batch 1, up to 4e30 in a one-layer model; a 5x5 kernel is right).
+    Needs the input's height and width in the graph. Returns the new GraphDef and how many
+    were rewritten.
+    """
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    consts = {n.name: n for n in graph_def.node if n.op == "Const"}
+    taken = {n.name for n in graph_def.node}
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    count = 0
+    for node in list(out.node):
+        if node.op != "DepthwiseConv2dNative" or node.attr["padding"].s != b"SAME" or \
+                node.attr["data_format"].s not in (b"", b"NHWC") or \
+                any(d != 1 for d in node.attr["dilations"].list.i):
+            continue
+        filt = consts.get(node_name(node.input[1]))
+        x_name = node.input[0] if ":" in node.input[0] else f"{node.input[0]}:0"
+        shape = graph.get_tensor_by_name(x_name).shape
+        if filt is None or shape.rank != 4:
+            continue
+        values = tf.make_ndarray(filt.attr["value"].tensor)
+        strides = list(node.attr["strides"].list.i) or [1, 1, 1, 1]
+        cut = values
+        for axis in (0, 1):  # filter rows, columns <-> input height, width
+            if shape[axis + 1] == 1 and cut.shape[axis] > 1:
+                mid = (cut.shape[axis] - 1) // 2  # TF's SAME puts the pixel under this tap
+                cut = np.take(cut, [mid], axis=axis)
+                strides[axis + 1] = 1
+        if cut.shape == values.shape:
+            continue
+        new = _const_node(tf, _unique(f"{node.name}/filter_1px", taken), cut)
+        out.node.add().CopyFrom(new)
+        node.input[1] = new.name
+        del node.attr["strides"].list.i[:]
+        node.attr["strides"].list.i.extend(strides)
+        count += 1
+    return out, count
+
+
+def explicit_consts(graph_def: GraphDef) -> tuple[GraphDef, int]:
+    """Write out every float/double/int32/half Const whose value TensorFlow stores implicitly:
+    no values at all (all zeros) or fewer values than elements (the last one repeated).
+
+    OpenCV's TensorFlow importer reads a constant from ``tensor_content`` or, when that is
+    empty, from ``float_val``/``int_val``/…, and asserts that list is not empty
+    (``!field.empty()`` in ``getTensorContentRef_``); it also takes a shorter list as the whole
+    tensor. Grappler's constant folding leaves both kinds (EfficientNetB0's zero offsets and
+    ``strided_slice/stack`` of ``[0]``, NASNetMobile's). Non-scalar constants get all their
+    values in ``tensor_content``; scalars get their one value in the typed list, where
+    OpenCV's Keras ``Reshape`` pattern reads it. The values are the same. Returns the new
+    GraphDef and how many constants were written out.
+    """
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    fields = {tf.float32.as_datatype_enum: "float_val", tf.float64.as_datatype_enum: "double_val",
+              tf.int32.as_datatype_enum: "int_val", tf.float16.as_datatype_enum: "half_val"}
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    count = 0
+    for node in out.node:
+        tensor = node.attr["value"].tensor if node.op == "Const" else None
+        if tensor is None or tensor.dtype not in fields or tensor.tensor_content:
+            continue
+        dims = [d.size for d in tensor.tensor_shape.dim]
+        values = getattr(tensor, fields[tensor.dtype])
+        if len(values) == int(np.prod(dims)):
+            continue
+        array = tf.make_ndarray(tensor)
+        if dims:
+            tensor.CopyFrom(tf.make_tensor_proto(array))
+        else:
+            values.append(array.view(np.uint16).item() if array.dtype == np.float16
+                          else array.item())
+        count += 1
     return out, count
 
 
@@ -193,6 +381,9 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
     optimized = optimize_graph(graph_def, inputs + outputs)
     optimized, rewritten = adds_to_bias_adds(optimized)
     optimized, muls = muls_to_depthwise(optimized)
+    optimized, lone = lone_bias_adds_to_depthwise(optimized)
+    optimized, one_px = one_pixel_depthwise(optimized)
+    optimized, explicit = explicit_consts(optimized)
     names = {n.name for n in optimized.node}
     lost = [n for n in inputs if n not in names]
     if lost:
@@ -239,6 +430,9 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
         "output_layers": layers,
         "adds_to_bias_adds": rewritten,
         "muls_to_depthwise": muls,
+        "lone_bias_adds_to_depthwise": lone,
+        "one_pixel_depthwise": one_px,
+        "explicit_consts": explicit,
         "fixed_batch": None if batch == {None} else sorted(b for b in batch if b is not None),
         "usage": f"net = cv2.dnn.readNetFromTensorflow(PB); {sets}; net.forward({layers!r})",
     }

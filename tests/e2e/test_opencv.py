@@ -195,3 +195,91 @@ def test_control_flow_is_refused_before_anything_is_written(tmp_path):
                        match="OpenCV DNN cannot run this graph: it keeps .*(Enter|While|Switch)"):
         freeze(model, tmp_path / "lstm.pb", for_opencv=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def _opencv_matches_keras(model, tmp_path, name):
+    """Freeze ``model`` for OpenCV, run it at batch 1 and 4; return (sidecar, non-Const ops)."""
+    from keras2pb import freeze
+    from keras2pb.support_matrix import nontrivial_weights
+
+    nontrivial_weights(model, 0)
+    pb = tmp_path / f"{name}.opencv.pb"
+    side = freeze(model, pb, for_opencv=True)
+    x = np.random.default_rng(0).standard_normal((4, *model.input.shape[1:])).astype("float32")
+    for n in (1, 4):
+        got = run_opencv(pb, x[:n]).outputs
+        assert max_diff({side["outputs"][0]["name"]: np.asarray(model(x[:n]))}, got) <= 1e-5, n
+    return side["opencv"], [nd.op for nd in read_graph_def(pb).node if nd.op != "Const"]
+
+
+def test_applications_batchnorm_becomes_bias_add_and_depthwise(tmp_path):
+    # keras.applications' BatchNormalization(axis=3) folds into Mul/AddV2 of [1, 1, 1, C]
+    # constants; after a Conv2D, OpenCV 5.0 ran that AddV2 0.15 off at batch 4 (no error),
+    # DenseNet121 failed with total(...). Both become per-channel ops OpenCV runs right.
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    x = keras.Input((6, 6, 3), name="image")
+    y = layers.ReLU()(layers.BatchNormalization(axis=3)(layers.Conv2D(4, 3, use_bias=False)(x)))
+    y = layers.Concatenate(axis=3)([y, layers.Conv2D(2, 3)(x)])
+    y = layers.ReLU()(layers.BatchNormalization(axis=3)(y))
+    cv, ops = _opencv_matches_keras(keras.Model(x, layers.Conv2D(2, 1)(y)), tmp_path, "bn")
+    assert cv["adds_to_bias_adds"] == 2 and cv["muls_to_depthwise"] == 1
+    assert "AddV2" not in ops and "Mul" not in ops and "DepthwiseConv2dNative" in ops
+
+
+def test_rescaling_and_normalization_read_and_run(tmp_path):
+    # EfficientNetB0's stem: x * (1/255), then (x - 0) * 1 with all-zero / repeated-value
+    # constants OpenCV could not read (!field.empty()), and a BiasAdd after a Mul, which
+    # OpenCV 5.0 failed at batch 4.
+    import keras
+    from keras import layers
+
+    x = keras.Input((6, 6, 3), name="image")
+    y = layers.Normalization(mean=[0.0, 0.0, 0.0], variance=[1.0, 1.0, 1.0])(
+        layers.Rescaling(1 / 255)(x))
+    cv, ops = _opencv_matches_keras(keras.Model(x, layers.Conv2D(2, 3)(y)), tmp_path, "stem")
+    assert cv["lone_bias_adds_to_depthwise"] == 1 and cv["explicit_consts"] >= 1
+    assert ops.count("DepthwiseConv2dNative") == 2
+
+
+def test_depthwise_on_one_pixel_keeps_only_the_centre_tap(tmp_path):
+    # OpenCV's 3x3 depthwise kernel reads outside a 1-pixel input (EfficientNetB0 at 32x32).
+    import keras
+    from keras import layers
+
+    x = keras.Input((1, 1, 4), name="image")
+    cv, _ = _opencv_matches_keras(keras.Model(x, layers.DepthwiseConv2D(3, padding="same")(x)),
+                                  tmp_path, "one_px")
+    assert cv["one_pixel_depthwise"] == 1
+    gd = read_graph_def(tmp_path / "one_px.opencv.pb")
+    dw = next(n for n in gd.node if n.op == "DepthwiseConv2dNative")
+    filt = next(n for n in gd.node if n.name == dw.input[1])
+    assert [d.size for d in filt.attr["value"].tensor.tensor_shape.dim] == [1, 1, 4, 1]
+
+
+def test_explicit_consts_writes_out_implicit_values():
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    from keras2pb.opencv import explicit_consts
+
+    gd = GraphDef()
+    cases = {"zeros": np.zeros((1, 1, 1, 3), np.float32), "splat": np.full((2, 2), 0.5, np.float32),
+             "zero_scalar": np.int32(0), "five": np.int32(5), "full": np.arange(3, dtype=np.int32)}
+    for name, value in cases.items():
+        node = gd.node.add(name=name, op="Const")
+        node.attr["dtype"].type = tf.as_dtype(value.dtype).as_datatype_enum
+        node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value, shape=value.shape))
+    for i in (0, 1, 2):  # as grappler leaves them: zeros with no values, one value for all
+        tensor = gd.node[i].attr["value"].tensor
+        for f in ("tensor_content", "float_val", "int_val"):
+            tensor.ClearField(f)
+    gd.node[1].attr["value"].tensor.float_val.append(0.5)
+    out, count = explicit_consts(gd)
+    assert count == 3
+    for node in out.node:
+        tensor = node.attr["value"].tensor
+        np.testing.assert_array_equal(tf.make_ndarray(tensor), cases[node.name])
+        assert tensor.tensor_content or len(tensor.int_val) == 1, node.name

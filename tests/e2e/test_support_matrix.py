@@ -9,11 +9,7 @@ from keras2pb.support_matrix import BATCHES, COLUMNS, Cell, check_model, markdow
 FAST = [r for r in rows() if not r.slow]
 SLOW = [r for r in rows() if r.slow]
 #: Cells the slow rows are known to fail, with part of the reason (docs/SUPPORT.md).
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("DenseNet121", "opencv"): "could not run the graph",
-    ("EfficientNetB0", "opencv"): "could not read the graph",
-    ("NASNetMobile", "opencv"): "could not read the graph",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("row", FAST, ids=[r.name for r in FAST])
