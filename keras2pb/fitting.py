@@ -9,6 +9,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .versions import require_supported
+
+require_supported(keras_too=True)  # Keras 2 or an old TensorFlow fails here, with the fix
+
 
 def train(
     model: keras.Model | Callable[[], keras.Model],

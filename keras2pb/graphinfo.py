@@ -12,6 +12,9 @@ from tensorflow.core.framework.graph_pb2 import GraphDef
 from .graphcheck import all_nodes, training_ops, unknown_ops, unsafe_ops
 from .graphio import as_graph_def
 from .signature import TensorInfo, discover_io, read_signature
+from .versions import require_supported
+
+require_supported()  # an old TensorFlow fails here (`keras2pb inspect` too), naming the minimum
 
 if TYPE_CHECKING:
     from .viewer.diff import StageDiff
