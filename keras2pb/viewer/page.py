@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..fileio import atomic_write_text
 from .clean import CleanGraph, clean_graph, infer_shapes, names_graph
 from .collapse import MAX_BOXES, Hierarchy, build_hierarchy, initial_expansion
-from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages
+from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages, match
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -321,9 +321,14 @@ def borrow_shapes(graph: CleanGraph, other: CleanGraph, twin: list[int]) -> None
 
 
 def twins(left: CleanGraph, right: CleanGraph) -> tuple[list[int], list[int]]:
-    """Per node of each graph, the index of the node of the same name in the other (-1)."""
-    return ([right.index.get(n.name, -1) for n in left.nodes],
-            [left.index.get(n.name, -1) for n in right.nodes])
+    """Per node of each graph, the index of the same node in the other (-1): the same name,
+    and the same inputs for a function's ``Identity``/``NoOp`` (``diff.same_node``)."""
+    lt = match(left, right)
+    rt = [-1] * len(right.nodes)
+    for i, j in enumerate(lt):
+        if j >= 0:
+            rt[j] = i
+    return lt, rt
 
 
 def left_marks(diff: NodeDiff | StageDiff, twin: list[int]) -> list[str]:
