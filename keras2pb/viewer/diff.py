@@ -46,8 +46,8 @@ def same_node(a: ViewNode, b: ViewNode) -> bool:
 
     A training step returns its loss through ``Identity`` (input ``Mean``) and the inference
     trace its output through another ``Identity`` (input ``probs``): two nodes. Layer nodes
-    match by name alone (``dense/MatMul`` reads Dropout in training and Flatten in the trace,
-    but computes the same layer).
+    match by name alone (the MNIST CNN's ``probs_1/MatMul`` reads Dropout's output in training
+    and ``dense_1/Relu`` in the trace, but computes the same layer).
     """
     return a.name == b.name and (not is_generic(a.name) or _inputs(a) == _inputs(b))
 
