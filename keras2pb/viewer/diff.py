@@ -104,12 +104,12 @@ class NodeDiff:
     added: Counter = field(default_factory=Counter)  # op type -> right nodes added
     changed: Counter = field(default_factory=Counter)  # "A→B" -> kept nodes whose op changed
     matched_by: str = "name"
+    titles: tuple[str, str] = ("left graph", "right graph")
+    counts: tuple[int, int] = (0, 0)  # nodes of the left and right graph
     #: per left node: the index of the same node in the right graph (-1: none, or matched by
     #: op type); per right node: that of the same node in the left graph
     left_match: list[int] = field(default_factory=list, repr=False)
     right_match: list[int] = field(default_factory=list, repr=False)
-    titles: tuple[str, str] = ("left graph", "right graph")
-    counts: tuple[int, int] = (0, 0)  # nodes of the left and right graph
 
     @property
     def removed_by_category(self) -> Counter:
