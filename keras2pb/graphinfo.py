@@ -103,7 +103,8 @@ class GraphDiff:
         return set(self.left) - set(self.right)
 
     def summary(self) -> str:
-        """One line, e.g. ``removed 411 nodes (Const 58, ...); kept 48 ...; added 0``."""
+        """One line, e.g. ``removed 412 nodes (Const 81, ...); kept 47 ...; added 1 nodes``
+        (the MNIST CNN's training step and frozen graph, by op-type counts)."""
         def part(label: str, d: dict[str, int]) -> str:
             total = sum(d.values())
             top = ", ".join(f"{op} {n}" for op, n in list(d.items())[:6])
