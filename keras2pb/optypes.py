@@ -42,6 +42,12 @@ LOSS_WORDS = ("loss", "crossentropy", "metric", "accuracy", "mean", "label")
 #: Fused loss kernels (they also compute the loss's gradient, hence in GRADIENT_OPS too).
 LOSS_OPS = frozenset({"SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits"})
 
+#: The names tf.function gives a function's outputs (``Identity``, ``Identity_1``, …, in the
+#: order returned) and the node through which it waits for its side effects (``NoOp``), with
+#: no name scope; ``convert_variables_to_constants_v2`` keeps them. Every traced function has
+#: them, so two graphs' nodes of such a name are one node only if they have the same inputs.
+GENERIC_NAME = re.compile(r"(Identity|NoOp)(_\d+)?")
+
 #: Why a training-step node is missing from the inference graph, in legend order;
 #: (key, legend text). Keys are stable (notebooks use them); texts are for people.
 CATEGORIES = (
@@ -110,7 +116,8 @@ def category(name: str, op: str, resource: bool = False) -> str:
 
     In: the node's name, op type, and whether it outputs a resource (a variable handle).
     Out: "optimizer" (its scope, or a fused optimizer kernel), "gradient" (also a top-level
-    ``AddN``: the tape summing gradients), "loss", "random" (dropout and other randomness),
+    ``AddN``: the tape summing gradients; the diff, which sees inputs, gives the nodes of
+    ``passes_on`` their inputs' reason instead), "loss", "random" (dropout and other randomness),
     "batchnorm" (BatchNorm's batch mean/variance and moving-average updates, used in training
     only), "update" (other variable writes), "variable" (handles and reads) or "other".
     """
@@ -133,6 +140,19 @@ def category(name: str, op: str, resource: bool = False) -> str:
     if any(w in low for w in LOSS_WORDS):
         return "loss"
     return "other"
+
+
+def is_generic(name: str) -> bool:
+    """True for a function's generic output or control node: ``Identity``, ``NoOp_1``..."""
+    return GENERIC_NAME.fullmatch(name) is not None
+
+
+def passes_on(name: str, op: str) -> bool:
+    """True for nodes that only pass on, sum or wait for their inputs at the top level: a
+    function's ``Identity``/``NoOp`` (see GENERIC_NAME) and an ``AddN`` without a scope (the
+    tape's sum of gradients, or the sum of a model's losses). Such a node has no reason of its
+    own to vanish: it goes for its inputs' reason (see ``viewer.diff``)."""
+    return is_generic(name) or (op == "AddN" and "/" not in name)
 
 
 def freeze_change(before: str, after: str) -> str:

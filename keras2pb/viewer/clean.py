@@ -58,6 +58,9 @@ class ViewNode:
     shape: str = ""
     is_folded: bool = False
     n_control: int = 0  # control inputs dropped
+    #: the NodeDef's inputs as written (``a``, ``a:1``, ``^b``), kept only for top-level
+    #: nodes (no name scope): the diff matches a function's ``Identity``/``NoOp`` by them
+    input_refs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -231,7 +234,7 @@ def clean_graph(graph_def: GraphDef, shapes: dict[str, str] | None = None) -> Cl
         index[name] = len(nodes)
         kept.append(node)
         nodes.append(ViewNode(name, node.op, attrs=node_attrs(node, attr_memo), shape=shape,
-                              is_folded=_is_foldable(node)))
+                              is_folded=_is_foldable(node), input_refs=_top_level_refs(node)))
     raw_inputs: list[list[int]] = [[] for _ in nodes]
     for i, node in enumerate(kept):
         ins = raw_inputs[i]
@@ -261,9 +264,15 @@ def clean_graph(graph_def: GraphDef, shapes: dict[str, str] | None = None) -> Cl
     return CleanGraph(nodes, index, n_functions=len(graph_def.library.function))
 
 
+def _top_level_refs(node: NodeDef) -> tuple[str, ...]:
+    """The inputs of a node without a name scope (see ``ViewNode.input_refs``), else ()."""
+    return tuple(node.input) if "/" not in node.name else ()
+
+
 def names_graph(graph_def: GraphDef) -> CleanGraph:
-    """Only node names and op types (and whether a Placeholder holds a variable handle):
-    what a diff needs, without the cost of attributes, shapes and edges."""
+    """Only node names and op types (and whether a Placeholder holds a variable handle, and
+    the inputs of top-level nodes): what a diff needs, without the cost of attributes,
+    shapes and edges."""
     nodes: list[ViewNode] = []
     index: dict[str, int] = {}
     for node in graph_def.node:
@@ -273,7 +282,7 @@ def names_graph(graph_def: GraphDef) -> CleanGraph:
                     and node.attr["dtype"].type == DT_RESOURCE)
         index[node.name] = len(nodes)
         nodes.append(ViewNode(node.name, node.op, attrs=[("dtype", "resource")] if resource
-                              else []))
+                              else [], input_refs=_top_level_refs(node)))
     return CleanGraph(nodes, index)
 
 

@@ -2,7 +2,9 @@
 
 Two graphs (a training step and its frozen graph) give a NodeDiff; three (training step →
 inference trace → frozen graph) give a StageDiff: what vanished at tracing, what freezing
-changed. Nodes are matched by name. The op taxonomy lives in ``keras2pb.optypes``.
+changed. Nodes are matched by name (see ``same_node``: a function's generic output and
+control nodes, ``Identity``, ``Identity_1``, …, ``NoOp``, must also have the same inputs). The op
+taxonomy lives in ``keras2pb.optypes``.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..optypes import CATEGORIES, CATEGORY_LABELS, category, freeze_change
-from .clean import CleanGraph
+from ..optypes import CATEGORIES, CATEGORY_LABELS, category, freeze_change, is_generic, passes_on
+from .clean import CleanGraph, ViewNode, input_name
 
-__all__ = ["CATEGORIES", "NodeDiff", "StageDiff", "category", "diff_graphs", "diff_stages"]
+__all__ = ["CATEGORIES", "NodeDiff", "StageDiff", "category", "diff_graphs", "diff_stages",
+           "match", "same_node"]
 
 
 def _nodes(n: int) -> str:
@@ -28,6 +31,61 @@ def _counts(counts: Counter, top: int | None = None, label=str) -> str:
     shown = ", ".join(f"{label(k)} {v:,}" for k, v in items[:top])
     more = sum(v for _, v in items[top:]) if top is not None else 0
     return shown + (f", +{more:,} more" if more else "")
+
+
+def _inputs(node: ViewNode) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A node's data inputs in order (``a:0`` written ``a``) and its control inputs, a set."""
+    data = tuple(r.removesuffix(":0") for r in node.input_refs if not r.startswith("^"))
+    return data, frozenset(r[1:] for r in node.input_refs if r.startswith("^"))
+
+
+def same_node(a: ViewNode, b: ViewNode) -> bool:
+    """Whether ``a`` and ``b``, of two graphs, are one node: they have the same name and, for a
+    function's generic output or control node (``Identity``, ``Identity_1``, ``NoOp``: every
+    traced function has them, see ``optypes.GENERIC_NAME``), the same data and control inputs.
+
+    A training step returns its loss through ``Identity`` (input ``Mean``) and the inference
+    trace its output through another ``Identity`` (input ``probs``): two nodes. Layer nodes
+    match by name alone (the MNIST CNN's ``probs_1/MatMul`` reads Dropout's output in training
+    and ``dense_1/Relu`` in the trace, but computes the same layer).
+    """
+    return a.name == b.name and (not is_generic(a.name) or _inputs(a) == _inputs(b))
+
+
+def match(left: CleanGraph, right: CleanGraph) -> list[int]:
+    """Per node of ``left``, the index of the same node in ``right`` (``same_node``), or -1."""
+    out = []
+    for n in left.nodes:
+        j = right.index.get(n.name, -1)
+        out.append(j if j >= 0 and same_node(n, right.nodes[j]) else -1)
+    return out
+
+
+def _commonest(reasons: Counter) -> str:
+    """The commonest CATEGORIES key of ``reasons``; ties in CATEGORIES order."""
+    order = {k: i for i, (k, _) in enumerate(CATEGORIES)}
+    return min(reasons, key=lambda k: (-reasons[k], order.get(k, len(order))))
+
+
+def removal_reason(graph: CleanGraph, i: int, depth: int = 0) -> str:
+    """Why node ``i`` of ``graph`` (a training step) has no place in inference: a CATEGORIES key.
+
+    ``optypes.category`` by name and op type, except for the nodes of ``optypes.passes_on``
+    whose inputs are known: they go for the commonest reason among their data inputs (their
+    control inputs when they have none). So the training step's ``Identity``, which returns the
+    loss (``Mean``), is "loss"; its ``NoOp``, through which the step waits for its variable
+    reads and writes (85 in the MNIST CNN's step, 72 of them the optimizer's), is "optimizer";
+    a top-level ``AddN`` summing two losses is "loss", one summing gradients "gradient".
+    """
+    n = graph.nodes[i]
+    if n.input_refs and depth < 8 and passes_on(n.name, n.op):
+        data = [input_name(r)[0] for r in n.input_refs if not r.startswith("^")]
+        names = data or [r[1:] for r in n.input_refs]
+        reasons = Counter(removal_reason(graph, graph.index[x], depth + 1)
+                          for x in names if x in graph.index)
+        if reasons:
+            return _commonest(reasons)
+    return category(n.name, n.op, n.op == "Placeholder" and ("dtype", "resource") in n.attrs)
 
 
 @dataclass
@@ -48,6 +106,10 @@ class NodeDiff:
     matched_by: str = "name"
     titles: tuple[str, str] = ("left graph", "right graph")
     counts: tuple[int, int] = (0, 0)  # nodes of the left and right graph
+    #: per left node: the index of the same node in the right graph (-1: none, or matched by
+    #: op type); per right node: that of the same node in the left graph
+    left_match: list[int] = field(default_factory=list, repr=False)
+    right_match: list[int] = field(default_factory=list, repr=False)
 
     @property
     def removed_by_category(self) -> Counter:
@@ -59,8 +121,9 @@ class NodeDiff:
         """One plain line: node counts, what was removed (by reason), changed and added;
         ``top`` op types at most per list of op types.
 
-        E.g. ``training step 459 nodes → frozen graph 48 nodes; removed 412: optimizer 315,
-        gradients 60, …; kept 47 (16 changed op type: …); added 1 (probs)``.
+        E.g. ``training step 459 nodes → frozen graph 48 nodes; removed 414: optimizer 316,
+        gradients 60, …; kept 45 (16 of them changed op type: …); added 3 (Identity 2, NoOp
+        1)``.
         """
         n_removed = sum(self.removed.values())
         text = (f"{self.titles[0]} {self.counts[0]:,} {_nodes(self.counts[0])} → "
@@ -102,11 +165,12 @@ def diff_graphs(left: CleanGraph, right: CleanGraph,
     """Compare two cleaned graphs node by node.
 
     In: the left graph (what was), the right graph (what is) and their titles. Out: a
-    NodeDiff. A left node is kept when the right graph has a node of the same name (its op may
-    have changed, e.g. ReadVariableOp became Identity when freezing: the right node is then
-    "changed"), else removed; right nodes whose name the left graph lacks are added. When the
-    graphs share no node name at all, nodes are matched by op type instead
-    (``matched_by == "op type"``). Raises nothing.
+    NodeDiff. A left node is kept when the right graph has the same node (``same_node``: the
+    same name, and the same inputs for a function's ``Identity``/``NoOp``); its op may have
+    changed, e.g. ReadVariableOp became Identity when freezing: the right node is then
+    "changed". Else it is removed, for a reason (``removal_reason``); right nodes the left
+    graph lacks are added. When the graphs share no node name at all, nodes are matched by op
+    type instead (``matched_by == "op type"``). Raises nothing.
     """
     shared = left.index.keys() & right.index.keys()
     by_name = bool(shared)
@@ -114,25 +178,29 @@ def diff_graphs(left: CleanGraph, right: CleanGraph,
     left_ops = {n.op for n in left.nodes}
     diff = NodeDiff([], [], [], matched_by="name" if by_name else "op type",
                     titles=tuple(titles), counts=(len(left.nodes), len(right.nodes)))
-    for n in left.nodes:
-        kept = n.name in right.index if by_name else n.op in right_ops
+    diff.left_match = match(left, right) if by_name else [-1] * len(left.nodes)
+    diff.right_match = [-1] * len(right.nodes)
+    for i, j in enumerate(diff.left_match):
+        if j >= 0:
+            diff.right_match[j] = i
+    for i, n in enumerate(left.nodes):
+        kept = diff.left_match[i] >= 0 if by_name else n.op in right_ops
         if kept:
             diff.left_status.append("kept")
             diff.left_category.append("")
             diff.kept[n.op] += 1
             if by_name:
-                other = right.nodes[right.index[n.name]].op
+                other = right.nodes[diff.left_match[i]].op
                 if other != n.op:
                     diff.changed[f"{n.op}→{other}"] += 1
         else:
             diff.left_status.append("removed")
-            resource = n.op == "Placeholder" and ("dtype", "resource") in n.attrs
-            diff.left_category.append(category(n.name, n.op, resource))
+            diff.left_category.append(removal_reason(left, i))
             diff.removed[n.op] += 1
-    for n in right.nodes:
+    for j, n in enumerate(right.nodes):
         if by_name:
-            j = left.index.get(n.name)
-            st = "added" if j is None else ("kept" if left.nodes[j].op == n.op else "changed")
+            i = diff.right_match[j]
+            st = "added" if i < 0 else ("kept" if left.nodes[i].op == n.op else "changed")
         else:
             st = "added" if n.op not in left_ops else "kept"
         diff.right_status.append(st)
@@ -209,8 +277,8 @@ class StageDiff:
         (every removal reason; ``top`` op types at most per list of op types).
 
         E.g. ``training step 459 nodes → inference trace 48 nodes → frozen graph 48 nodes;
-        removed at tracing 412: optimizer 315, …; changed at freezing 16: 8 variable handles →
-        constants (Placeholder→Const), …``.
+        removed at tracing 414: optimizer 316, …; added at tracing 3 (Identity 2, NoOp 1);
+        changed at freezing 16: 8 variable handles → constants (Placeholder→Const), …``.
         """
         t = self.tracing
         text = " → ".join(f"{title} {n:,} {_nodes(n)}"
@@ -249,24 +317,25 @@ class StageDiff:
 def diff_stages(training: CleanGraph, inference: CleanGraph, frozen: CleanGraph,
                 titles: tuple[str, str, str] = ("training step", "inference trace",
                                                 "frozen graph")) -> StageDiff:
-    """Compare the three stages node by node (by name); see StageDiff. Raises nothing.
+    """Compare the three stages node by node (by name, see ``same_node``); see StageDiff.
+    Raises nothing.
 
     A frozen-graph node is "changed" when freezing changed its op type, "added" when the
-    training step has no node of its name (e.g. the output ``Identity``), else "kept".
+    training step lacks it (e.g. the outputs ``probs`` and ``Identity``: the training step's
+    ``Identity`` returns the loss), else "kept".
     """
     tracing = diff_graphs(training, inference, (titles[0], titles[1]))
     freezing = diff_graphs(inference, frozen, (titles[1], titles[2]))
     right = []
-    for n, st in zip(frozen.nodes, freezing.right_status, strict=True):
-        if st == "kept" and n.name not in training.index:
+    for k, st in zip(freezing.right_match, freezing.right_status, strict=True):
+        if st == "kept" and (k < 0 or tracing.right_status[k] == "added"):
             st = "added"
         right.append(st)
     middle = []
-    for n, st in zip(inference.nodes, tracing.right_status, strict=True):
-        j = frozen.index.get(n.name)
+    for n, j, st in zip(inference.nodes, freezing.left_match, tracing.right_status,
+                        strict=True):
         if st != "added":
-            st = "removed" if j is None else ("kept" if frozen.nodes[j].op == n.op
-                                               else "changed")
+            st = "removed" if j < 0 else ("kept" if frozen.nodes[j].op == n.op else "changed")
         middle.append(st)
     return StageDiff(tracing, freezing, tuple(titles),
                      (len(training.nodes), len(inference.nodes), len(frozen.nodes)), right,

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..fileio import atomic_write_text
 from .clean import CleanGraph, clean_graph, infer_shapes, names_graph
 from .collapse import MAX_BOXES, Hierarchy, build_hierarchy, initial_expansion
-from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages
+from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages, match
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -101,8 +101,9 @@ def pane_data(pg: PreparedGraph, status: list[str] | None = None,
     """Return the JSON-ready data of one pane (column arrays; see ``assets/viewer.js``).
 
     In: a PreparedGraph, and optionally per-node diff status ("kept", "removed", "added",
-    "changed"), removal categories (CATEGORIES keys) and the index of each node's namesake in
-    the other pane (-1: none). Out: a dict of plain lists, strings and numbers.
+    "changed"), removal categories (CATEGORIES keys) and the index of each node's twin in
+    the other pane (the same node, see :func:`twins`; -1: none). Out: a dict of plain lists,
+    strings and numbers.
     """
     g, hier = pg.graph, pg.hier
     ops, shapes, attrs = _Table(), _Table(), _Table()
@@ -310,7 +311,7 @@ def _parents(hier: Hierarchy, s: int) -> list[int]:
 
 
 def borrow_shapes(graph: CleanGraph, other: CleanGraph, twin: list[int]) -> None:
-    """Give nodes without an output shape the shape of their namesake in ``other`` when it
+    """Give nodes without an output shape the shape of their twin in ``other`` when it
     computes the same tensor (same op, or a variable read that freezing made an Identity)."""
     for n, j in zip(graph.nodes, twin, strict=True):
         if n.shape or j < 0:
@@ -321,14 +322,19 @@ def borrow_shapes(graph: CleanGraph, other: CleanGraph, twin: list[int]) -> None
 
 
 def twins(left: CleanGraph, right: CleanGraph) -> tuple[list[int], list[int]]:
-    """Per node of each graph, the index of the node of the same name in the other (-1)."""
-    return ([right.index.get(n.name, -1) for n in left.nodes],
-            [left.index.get(n.name, -1) for n in right.nodes])
+    """Per node of each graph, the index of the same node in the other (-1): the same name,
+    and the same inputs for a function's ``Identity``/``NoOp`` (``diff.same_node``)."""
+    lt = match(left, right)
+    rt = [-1] * len(right.nodes)
+    for i, j in enumerate(lt):
+        if j >= 0:
+            rt[j] = i
+    return lt, rt
 
 
 def left_marks(diff: NodeDiff | StageDiff, twin: list[int]) -> list[str]:
     """What the left pane marks per node: its diff status, but "changed" for a kept node
-    whose namesake in the right graph has another op type (freezing changed it)."""
+    whose twin in the right graph has another op type (freezing changed it)."""
     right = diff.right_status
     return [("changed" if st == "kept" and j >= 0 and right[j] == "changed" else st)
             for st, j in zip(diff.left_status, twin, strict=True)]

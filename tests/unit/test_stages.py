@@ -114,6 +114,67 @@ def test_stage_diff_counts_what_vanished_changed_and_stayed():
                          "(ReadVariableOp→Identity)")
 
 
+def test_a_functions_identity_and_noop_match_only_with_the_same_inputs():
+    """Every traced function returns through ``Identity`` and waits through ``NoOp``: the
+    training step's (the loss; the optimizer's writes) are not the trace's (the output; its
+    reads), although the names are the same. Layer nodes still match by name alone."""
+    train, infer, frozen = _stages()
+    train.node.add(name="Mean", op="Mean", input=["act/Relu_1"])
+    train.node.add(name="NoOp", op="NoOp", input=["^adam/AssignVariableOp"])
+    train.node.add(name="Identity", op="Identity", input=["Mean", "^NoOp"])
+    for g in (infer, frozen):
+        g.node.add(name="NoOp", op="NoOp", input=["^dense/kernel/read"])
+        g.node.add(name="Identity", op="Identity", input=["probs:0", "^NoOp"])
+    # dense/MatMul reads another node in the trace: still the same layer's node
+    for g in (infer, frozen):
+        g.node.add(name="flatten/Reshape", op="Reshape", input=["input"])
+        [n for n in g.node if n.name == "dense/MatMul"][0].input[0] = "flatten/Reshape"
+    d = diff_stages(clean_graph(train), clean_graph(infer), clean_graph(frozen))
+    fates = zip(d.left_status, d.left_category, strict=True)
+    left = dict(zip((n.name for n in train.node), fates, strict=True))
+    assert left["Identity"] == ("removed", "loss")  # it returned the loss (Mean)
+    assert left["NoOp"] == ("removed", "optimizer")  # it waited for the optimizer's write
+    assert left["dense/MatMul"] == ("kept", "")
+    assert dict(d.tracing.added) == {"Identity": 2, "NoOp": 1, "Reshape": 1}
+    right = dict(zip((n.name for n in frozen.node), d.right_status, strict=True))
+    assert right["Identity"] == right["NoOp"] == "added"  # at tracing
+    middle = dict(zip((n.name for n in infer.node), d.middle_status, strict=True))
+    assert middle["Identity"] == middle["NoOp"] == "added"
+    # freezing kept them: same names, same inputs (``probs`` and ``probs:0`` are one tensor)
+    assert d.freezing.left_status[-3:] == ["kept"] * 3 and not d.removed_at_freezing
+    assert "added at tracing 4 (Identity 2, NoOp 1, Reshape 1)" in d.summary()
+    # two-graph diff and the viewer's cross-pane links agree
+    from keras2pb.viewer import diff_graphs
+    from keras2pb.viewer.page import twins
+
+    pair = diff_graphs(clean_graph(train), clean_graph(frozen))
+    assert [st for n, st in zip(train.node, pair.left_status, strict=True)
+            if n.name in ("Identity", "NoOp")] == ["removed", "removed"]
+    lt, rt = twins(clean_graph(train), clean_graph(frozen))
+    assert lt == pair.left_match and rt == pair.right_match
+    names = [n.name for n in train.node]
+    assert lt[names.index("Identity")] == lt[names.index("NoOp")] == -1
+    assert lt[names.index("dense/MatMul")] >= 0
+
+
+def test_a_top_level_addn_goes_for_its_inputs_reason():
+    """The tape sums gradients with a top-level AddN; a model with two losses sums them so."""
+    from keras2pb.viewer import diff_graphs
+
+    train = small_graph_def()
+    train.node.add(name="Mean", op="Mean", input=["act/Relu"])
+    train.node.add(name="Mean_1", op="Mean", input=["act/Relu_1"])
+    train.node.add(name="AddN", op="AddN", input=["Mean", "Mean_1"])
+    train.node.add(name="gradient_tape/a/MatMul", op="MatMul", input=["AddN"])
+    train.node.add(name="gradient_tape/b/MatMul", op="MatMul", input=["AddN"])
+    train.node.add(name="AddN_1", op="AddN",
+                   input=["gradient_tape/a/MatMul", "gradient_tape/b/MatMul"])
+    d = diff_graphs(clean_graph(train), clean_graph(small_graph_def()))
+    why = dict(zip((n.name for n in train.node), d.left_category, strict=True))
+    assert why["AddN"] == "loss" and why["AddN_1"] == "gradient"
+    assert optypes.category("AddN", "AddN") == "gradient"  # by name and op type alone
+
+
 # ---- the real MNIST CNN -----------------------------------------------------------------------
 
 def test_inference_graph_is_the_trace_freezing_converts(mnist_pair):
@@ -143,6 +204,13 @@ def test_compare_stages_on_the_mnist_cnn(mnist_pair):
     removed = d.left_status.count("removed")
     assert f"removed at tracing {removed}: optimizer {cats['optimizer']}, " in d.summary()
     assert f"changed at freezing {2 * reads}: " in d.summary()
+    # the step's Identity returns the loss, the trace's the output: two nodes, as the NoOps
+    fates = zip(d.left_status, d.left_category, strict=True)
+    why = dict(zip((n.name for n in t.node), fates, strict=True))
+    assert why["Identity"] == ("removed", "loss") and why["NoOp"] == ("removed", "optimizer")
+    assert dict(d.tracing.added) == {"Identity": 2, "NoOp": 1}  # probs, Identity, NoOp
+    right = dict(zip((n.name for n in f.node), d.right_status, strict=True))
+    assert right["Identity"] == right["NoOp"] == right["probs"] == "added"
     # compare keeps its two-argument meaning, and takes the trace as a keyword
     assert isinstance(keras2pb.compare(t, f), GraphDiff)
     assert keras2pb.compare(t, f, inference=i).summary() == d.summary()

@@ -303,6 +303,11 @@ def test_names_graph_keeps_what_a_diff_needs():
     assert [n.name for n in ng.nodes] == [n.name for n in gd.node]
     assert ng.nodes[ng.index["handle"]].attrs == [("dtype", "resource")]
     assert ng.nodes[ng.index["input"]].attrs == []
+    # the inputs of top-level nodes (a function's Identity/NoOp match by them), no others
+    for g in (ng, clean_graph(gd)):
+        assert g.nodes[g.index["init"]].input_refs == ("^dense/kernel",)
+        assert g.nodes[g.index["out"]].input_refs == ("act/Relu_1:0",)
+        assert g.nodes[g.index["act/Relu_1"]].input_refs == ()
 
 
 def test_side_by_side_first_view_and_borrowed_shapes(mnist_pair):
