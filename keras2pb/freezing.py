@@ -193,7 +193,7 @@ def freeze(
         source = os.fspath(model_or_path)
     frozen = freeze_model(model, batch_size)
     if for_opencv:
-        from .opencv import make_opencv_ready
+        from .opencv_graph import make_opencv_ready
 
         graph_def, sidecar = make_opencv_ready(frozen.graph_def, frozen.sidecar)
         frozen = FreezeResult(graph_def, Signature.from_dict(sidecar))

@@ -10,7 +10,8 @@ import pytest
 
 from keras2pb import Keras2pbError, load
 from keras2pb.graphio import read_graph_def
-from keras2pb.opencv import opencv_layer_name, run_opencv
+from keras2pb.opencv import run_opencv
+from keras2pb.opencv_graph import opencv_layer_name
 from tests.fixtures.runtimes import CASES, argmax_agrees, max_diff
 
 
@@ -263,7 +264,7 @@ def test_explicit_consts_writes_out_implicit_values():
     import tensorflow as tf
     from tensorflow.core.framework.graph_pb2 import GraphDef
 
-    from keras2pb.opencv import explicit_consts
+    from keras2pb.opencv_graph import explicit_consts
 
     gd = GraphDef()
     cases = {"zeros": np.zeros((1, 1, 1, 3), np.float32), "splat": np.full((2, 2), 0.5, np.float32),

@@ -59,7 +59,7 @@ def test_op_def_registry_knows_real_ops_only():
 
 
 def test_grappler_optimize_graph_folds_constants():
-    """opencv.make_opencv_ready and notebook 05: tensorflow.python.grappler.tf_optimizer."""
+    """opencv_graph.make_opencv_ready and notebook 05: tensorflow.python.grappler.tf_optimizer."""
     from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
     from tensorflow.python.grappler import tf_optimizer
 
