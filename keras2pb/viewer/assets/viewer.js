@@ -563,7 +563,7 @@
     }
   };
 
-  // The boxes of the other pane that hold the namesakes of the nodes in box ``id``.
+  // The boxes of the other pane that hold the counterparts (matched nodes) of the nodes in box ``id``.
   Pane.prototype.twinBoxes = function (id) {
     var o = this.other(), out = new Set();
     if (!o || !o.code || !this.code) return out;
