@@ -195,8 +195,7 @@ def freeze(
     if for_opencv:
         from .opencv_graph import make_opencv_ready
 
-        graph_def, sidecar = make_opencv_ready(frozen.graph_def, frozen.sidecar)
-        frozen = FreezeResult(graph_def, Signature.from_dict(sidecar))
+        frozen = FreezeResult(*make_opencv_ready(frozen.graph_def, frozen.signature))
     data = frozen.graph_def.SerializeToString()
     signature = Signature(frozen.signature.inputs, frozen.signature.outputs, dict(
         frozen.signature.extra, graph=out.name, source=source, size_bytes=len(data)))

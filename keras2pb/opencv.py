@@ -39,22 +39,21 @@ def _signature(pb_path: Path) -> Signature:
 
 
 def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
-                      sidecar: dict | None, folder: str | os.PathLike) -> tuple[Path, bool]:
+                      folder: str | os.PathLike) -> tuple[Path, bool]:
     """``pb_path`` if it already is the OpenCV variant, else the variant written into ``folder``.
 
     Returns ``(path, converted)``. Raises Keras2pbError without a sidecar or when the graph
     cannot be made OpenCV-ready.
     """
-    if sidecar is None:
-        sidecar = _signature(Path(pb_path)).to_dict()
-    if "opencv" in sidecar:
+    signature = _signature(Path(pb_path))
+    if "opencv" in signature.extra:
         return Path(pb_path), False
     from .fileio import atomic_write_bytes, atomic_write_text
 
-    gd, side = make_opencv_ready(graph_def, sidecar)
+    gd, side = make_opencv_ready(graph_def, signature)
     out = Path(folder) / (Path(pb_path).stem + ".opencv.pb")
     atomic_write_bytes(out, gd.SerializeToString())
-    atomic_write_text(sidecar_path(out), Signature.from_dict(side).to_json())
+    atomic_write_text(sidecar_path(out), side.to_json())
     return out, True
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import Keras2pbError
-from .signature import node_name
+from .signature import Signature, node_name
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -337,17 +337,19 @@ def opencv_layer_name(graph_def: GraphDef, name: str) -> str:
     return node.name
 
 
-def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dict]:
+def make_opencv_ready(graph_def: GraphDef, signature: Signature
+                      ) -> tuple[GraphDef, Signature]:
     """Rewrite a frozen graph into the variant OpenCV DNN reads (``freeze(for_opencv=True)``).
 
-    In: the GraphDef and sidecar from ``freeze_model``. Out: the grappler-optimized GraphDef
+    In: the GraphDef and signature from ``freeze_model``. Out: the grappler-optimized GraphDef
     (constant-folded, no ``_Fused*`` ops, same input and output names, so ``keras2pb.load``
-    still runs it) and a copy of the sidecar with an ``"opencv"`` entry: the input layout OpenCV
-    expects (NCHW blobs for images), the layer names to pass to ``net.forward`` and an example.
-    Raises Keras2pbError if the graph holds ops OpenCV cannot run or lost an input/output.
+    still runs it) and a copy of the signature with an ``"opencv"`` entry: the input layout
+    OpenCV expects (NCHW blobs for images), the layer names to pass to ``net.forward`` and an
+    example, and how many times each rewrite fired. Raises Keras2pbError if the graph holds ops
+    OpenCV cannot run or lost an input/output.
     """
-    inputs = [e["name"] for e in sidecar["inputs"]]
-    outputs = [e["name"] for e in sidecar["outputs"]]
+    inputs = [i.name for i in signature.inputs]
+    outputs = [o.name for o in signature.outputs]
     optimized = optimize_graph(graph_def, inputs + outputs)
     optimized, rewritten = adds_to_bias_adds(optimized)
     optimized, muls = muls_to_depthwise(optimized)
@@ -370,29 +372,29 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
         raise Keras2pbError(f"OpenCV DNN cannot run this graph: it keeps {shown} after "
                             "constant folding (control flow or fused kernels)")
     cv_inputs = []
-    for e in sidecar["inputs"]:
-        rank = len(e["shape"])
-        shape = e["shape"]
+    for info in signature.inputs:
+        shape = None if info.shape is None else list(info.shape)
+        rank = 0 if shape is None else len(shape)
         layout = {4: "NCHW", 2: "NC"}.get(rank, "as-is")
         if rank == 4:
             shape = [shape[i] for i in NCHW]
-        cv_inputs.append({"name": e["name"], "layout": layout, "shape": shape,
+        cv_inputs.append({"name": info.name, "layout": layout, "shape": shape,
                           "transpose": list(NCHW) if rank == 4 else None})
     cv_outputs = []
-    for e in sidecar["outputs"]:
-        rank = len(e["shape"]) if e.get("shape") is not None else 0
-        cv_outputs.append({"name": e["name"], "layer": opencv_layer_name(optimized, e["name"]),
+    for info in signature.outputs:
+        rank = 0 if info.shape is None else len(info.shape)
+        cv_outputs.append({"name": info.name, "layer": opencv_layer_name(optimized, info.name),
                            "layout": "NCHW" if rank == 4 else "as-is",
                            "transpose_back": list(NHWC) if rank == 4 else None})
     layers = [o["layer"] for o in cv_outputs]
     sets = "; ".join(f"net.setInput(x_{i['name']}"
                      f"{'.transpose(0, 3, 1, 2)' if i['transpose'] else ''}, {i['name']!r})"
                      for i in cv_inputs)
-    batch = {e["shape"][0] for e in sidecar["inputs"]}
-    new = dict(sidecar)
-    new["node_count"] = len(optimized.node)
-    new["variant"] = "opencv"
-    new["opencv"] = {
+    batch = {i.shape[0] if i.shape else None for i in signature.inputs}
+    extra = dict(signature.extra)
+    extra["node_count"] = len(optimized.node)
+    extra["variant"] = "opencv"
+    extra["opencv"] = {
         "optimizers": list(OPENCV_OPTIMIZERS),
         "input_layout": "NCHW" if any(i["layout"] == "NCHW" for i in cv_inputs) else "NC",
         "inputs": cv_inputs,
@@ -406,4 +408,4 @@ def make_opencv_ready(graph_def: GraphDef, sidecar: dict) -> tuple[GraphDef, dic
         "fixed_batch": None if batch == {None} else sorted(b for b in batch if b is not None),
         "usage": f"net = cv2.dnn.readNetFromTensorflow(PB); {sets}; net.forward({layers!r})",
     }
-    return optimized, new
+    return optimized, Signature(signature.inputs, signature.outputs, extra)

@@ -45,7 +45,7 @@ def _run_tf(graph, feeds, ref, n):
 def _run_opencv(graph, pb_path, feeds, ref, n, tmp):
     from .opencv import opencv_ready_path, run_opencv
 
-    path, converted = opencv_ready_path(pb_path, graph.graph_def, None, tmp)
+    path, converted = opencv_ready_path(pb_path, graph.graph_def, tmp)
     run = run_opencv(path, feeds)
     diff, agree, _ = compare_outputs(ref, run.outputs)
     timed = run_opencv(path, _first(feeds, _latency_batch(graph)), repeats=LATENCY_REPEATS)
