@@ -35,10 +35,11 @@ def build_c_client(out: str | os.PathLike, timeout: float = 300) -> Path:
     """Compile ``keras2pb/c/predict.c`` into ``out`` with ``keras2pb/c/build.sh`` (headers
     and libraries of this Python's TensorFlow, found with ``tf.sysconfig``).
 
-    Raises Keras2pbError when there is no C compiler, the sources are missing (keras2pb not
-    used from its repository) or the build fails; the message is one line.
+    Returns ``out`` as an absolute path (a bare name would not run from elsewhere). Raises
+    Keras2pbError when there is no C compiler, the sources are missing (a damaged install) or
+    the build fails; the message is one line.
     """
-    out = Path(out).resolve()  # an absolute path runs from anywhere (a bare name would not)
+    out = Path(out).resolve()
     script = C_DIR / "build.sh"
     if not script.is_file():
         raise Keras2pbError(f"{script}: missing; reinstall keras2pb (the C client ships in "

@@ -178,7 +178,7 @@ def freeze(
     names, shapes, dtypes, the Keras input/output they came from), each atomically, and
     returns the sidecar dict. ``custom_objects`` and ``safe_mode`` are passed to Keras when
     loading a file. ``for_opencv=True`` writes the variant OpenCV's DNN module can read
-    (constant-folded by grappler; see ``keras2pb.opencv``). Raises Keras2pbError for
+    (constant-folded by grappler; see ``keras2pb.opencv_graph``). Raises Keras2pbError for
     unloadable models, unwritable paths, graphs over 2 GiB, or training ops left in the graph;
     nothing is written then.
     """
@@ -195,7 +195,8 @@ def freeze(
     if for_opencv:
         from .opencv_graph import make_opencv_ready
 
-        frozen = FreezeResult(*make_opencv_ready(frozen.graph_def, frozen.signature))
+        frozen = FreezeResult(*make_opencv_ready(frozen.graph_def, frozen.signature,
+                                                  source or out))
     data = frozen.graph_def.SerializeToString()
     signature = Signature(frozen.signature.inputs, frozen.signature.outputs, dict(
         frozen.signature.extra, graph=out.name, source=source, size_bytes=len(data)))

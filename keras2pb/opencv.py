@@ -48,12 +48,11 @@ def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
     signature = _signature(Path(pb_path))
     if "opencv" in signature.extra:
         return Path(pb_path), False
-    from .fileio import atomic_write_bytes, atomic_write_text
+    from .fileio import atomic_write_many
 
-    gd, side = make_opencv_ready(graph_def, signature)
+    gd, side = make_opencv_ready(graph_def, signature, pb_path)
     out = Path(folder) / (Path(pb_path).stem + ".opencv.pb")
-    atomic_write_bytes(out, gd.SerializeToString())
-    atomic_write_text(sidecar_path(out), side.to_json())
+    atomic_write_many({out: gd.SerializeToString(), sidecar_path(out): side.to_json().encode()})
     return out, True
 
 

@@ -7,6 +7,7 @@ functions, so ``keras2pb.opencv``'s child process, which never rewrites, does no
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -177,6 +178,13 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     return out, count
 
 
+def _nhwc_float32(tf: Any, node: Any) -> bool:
+    """Whether ``node`` computes float32 in NHWC (no ``data_format`` means NHWC). Reads the
+    attributes without inserting them (reading a missing map key of a NodeDef adds it)."""
+    return (node.attr["T"].type == tf.float32.as_datatype_enum if "T" in node.attr else False) \
+        and ("data_format" not in node.attr or node.attr["data_format"].s in (b"", b"NHWC"))
+
+
 def _depthwise_node(tf: Any, name: str, x_input: str, filter_name: str) -> Any:
     """A stride-1, VALID, NHWC float32 ``DepthwiseConv2dNative`` NodeDef."""
     from tensorflow.core.framework.node_def_pb2 import NodeDef
@@ -218,7 +226,7 @@ def lone_bias_adds_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     nodes = {n.name: n for n in graph_def.node}
     count = 0
     for node in list(out.node):
-        if node.op != "BiasAdd" or node.attr["data_format"].s not in (b"", b"NHWC"):
+        if node.op != "BiasAdd" or not _nhwc_float32(tf, node):
             continue
         src = nodes[node_name(node.input[0])]
         while src.op == "Identity" and src.input:
@@ -256,9 +264,9 @@ def one_pixel_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     graph, consts, taken, out = _rewrite_start(graph_def)
     count = 0
     for node in list(out.node):
-        if node.op != "DepthwiseConv2dNative" or node.attr["padding"].s != b"SAME" or \
-                node.attr["data_format"].s not in (b"", b"NHWC") or \
-                any(d != 1 for d in node.attr["dilations"].list.i):
+        if node.op != "DepthwiseConv2dNative" or not _nhwc_float32(tf, node) or \
+                node.attr["padding"].s != b"SAME" or \
+                ("dilations" in node.attr and any(d != 1 for d in node.attr["dilations"].list.i)):
             continue
         filt = consts.get(node_name(node.input[1]))
         shape = _shape(graph, node.input[0])
@@ -291,10 +299,10 @@ def explicit_consts(graph_def: GraphDef) -> tuple[GraphDef, int]:
     empty, from ``float_val``/``int_val``/…, and asserts that list is not empty
     (``!field.empty()`` in ``getTensorContentRef_``); it also takes a shorter list as the whole
     tensor. Grappler's constant folding leaves both kinds (EfficientNetB0's zero offsets and
-    ``strided_slice/stack`` of ``[0]``, NASNetMobile's). Non-scalar constants get all their
-    values in ``tensor_content``; scalars get their one value in the typed list, where
-    OpenCV's Keras ``Reshape`` pattern reads it. The values are the same. Returns the new
-    GraphDef and how many constants were written out.
+    ``strided_slice/stack`` of ``[0]``, NASNetMobile's). Constants are written again from
+    their full array: most get all their values in ``tensor_content``; scalars get their one
+    value in the typed list, where OpenCV's Keras ``Reshape`` pattern reads it. The values are
+    the same. Returns the new GraphDef and how many constants were written out.
     """
     import tensorflow as tf
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -337,16 +345,17 @@ def opencv_layer_name(graph_def: GraphDef, name: str) -> str:
     return node.name
 
 
-def make_opencv_ready(graph_def: GraphDef, signature: Signature
-                      ) -> tuple[GraphDef, Signature]:
+def make_opencv_ready(graph_def: GraphDef, signature: Signature,
+                      path: str | os.PathLike | None = None) -> tuple[GraphDef, Signature]:
     """Rewrite a frozen graph into the variant OpenCV DNN reads (``freeze(for_opencv=True)``).
 
     In: the GraphDef and signature from ``freeze_model``. Out: the grappler-optimized GraphDef
     (constant-folded, no ``_Fused*`` ops, same input and output names, so ``keras2pb.load``
     still runs it) and a copy of the signature with an ``"opencv"`` entry: the input layout
     OpenCV expects (NCHW blobs for images), the layer names to pass to ``net.forward`` and an
-    example, and how many times each rewrite fired. Raises Keras2pbError if the graph holds ops
-    OpenCV cannot run or lost an input/output.
+    example, and how many times each rewrite fired. Raises Keras2pbError naming ``path`` (the
+    file the graph comes from or goes to) if the graph holds ops OpenCV cannot run or lost an
+    input/output.
     """
     inputs = [i.name for i in signature.inputs]
     outputs = [o.name for o in signature.outputs]
@@ -360,17 +369,18 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature
     lost = [n for n in inputs if n not in names]
     if lost:
         raise Keras2pbError(f"optimizing for OpenCV removed input {', '.join(lost)}: the model "
-                            "does not use it, so OpenCV could not feed it; drop it from the model")
+                            "does not use it, so OpenCV could not feed it; drop it from the model",
+                            path)
     lost = [n for n in outputs if n not in names]
     if lost:
         raise Keras2pbError(f"optimizing for OpenCV lost output {', '.join(lost)}; "
-                            "please report this with the model")
+                            "please report this with the model", path)
     bad = [(n.name, n.op) for n in optimized.node
            if n.op.startswith("_") or n.op in _REFUSED_OPS]
     if bad:
         shown = ", ".join(f"{n} ({op})" for n, op in bad[:5])
         raise Keras2pbError(f"OpenCV DNN cannot run this graph: it keeps {shown} after "
-                            "constant folding (control flow or fused kernels)")
+                            "constant folding (control flow or fused kernels)", path)
     cv_inputs = []
     for info in signature.inputs:
         shape = None if info.shape is None else list(info.shape)

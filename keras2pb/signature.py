@@ -79,6 +79,9 @@ class TensorInfo:
                 and isinstance(entry["dtype"], str)):
             raise TypeError("name, tensor and dtype must be strings")
         shape = entry.get("shape")
+        if shape is not None and not (isinstance(shape, list) and all(
+                d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)):
+            raise TypeError(f"shape must be a list of whole numbers or nulls, got {shape!r}")
         extra = {k: v for k, v in entry.items() if k not in ("name", "tensor", "shape", "dtype")}
         return cls(entry["name"], entry["tensor"], None if shape is None else tuple(shape),
                    entry["dtype"], extra)
@@ -101,6 +104,8 @@ class TensorInfo:
             raise Keras2pbError(f"input {self.name!r} has dtype {self.dtype}, which cannot be "
                                 "fed from numpy", path) from exc
         arr = np.asarray(value)
+        if want.kind == "O" and arr.dtype.kind in "SU":  # numpy strings feed a string input
+            arr = arr.astype(object)
         if arr.dtype != want:
             expected = (f"input {self.name!r} expects dtype {want.name} with shape "
                         f"{shape_text(self.shape)}, got {arr.dtype.name}")
@@ -236,9 +241,10 @@ def as_feeds(x: Any, names: list[str], path: str | os.PathLike | None = None,
 
     ``x``: one array (one input), a list or tuple in ``names`` order (several inputs), or a
     dict keyed by node or tensor name (``image``, ``image:0``, ``import/image:0``); ``names``
-    may be tensor names too (``image:0``), keys match them by node name. ``known``: all the
-    graph's tensor names, listed when a key names none of them. Values are not converted.
-    Raises Keras2pbError naming ``path`` for unknown names, missing inputs or a wrong count.
+    may be tensor names too (``image:0``), keys match them by node name. ``known``: the
+    graph's input and output names, listed when a key names none of them. Values are not
+    converted. Raises Keras2pbError naming ``path`` for unknown names, an input given twice,
+    missing inputs or a wrong count.
     """
     nodes = [node_name(n) for n in names]
     if isinstance(x, dict):
@@ -249,7 +255,9 @@ def as_feeds(x: Any, names: list[str], path: str | os.PathLike | None = None,
                 choices = [node_name(n) for n in (known or names)]
                 if node in choices:
                     raise unknown_name(key, nodes, "input", path)
-                raise unknown_name(key, choices, "tensor", path)
+                raise unknown_name(key, choices, "input or output", path)
+            if node in given:
+                raise Keras2pbError(f"input {node!r} given twice (as {key!r} too)", path)
             given[node] = value
         missing = [n for n, node in zip(names, nodes, strict=True) if node not in given]
         if missing:

@@ -23,9 +23,10 @@ cat requirements.txt requirements-runtimes.txt requirements-test.txt \
 echo "== installing requirements-oldest.txt into $venv"
 "$venv/bin/python" -m pip install --quiet -r requirements-oldest.txt -r "$rest"
 "$venv/bin/python" -m pip install --quiet --no-deps -e .
-# The notebooks' kernel, as scripts/setup.sh installs it (TF_CPP_MIN_LOG_LEVEL=2 from its start).
+# The notebooks' kernel, as scripts/setup.sh installs it (its environment from its start).
 "$venv/bin/python" -m ipykernel install --sys-prefix --name python3 \
-  --display-name "Python 3 (keras2pb)" --env TF_CPP_MIN_LOG_LEVEL 2 --env TF_ENABLE_ONEDNN_OPTS 0 >/dev/null
+  --display-name "Python 3 (keras2pb)" \
+  --env TF_CPP_MIN_LOG_LEVEL 2 --env TF_ENABLE_ONEDNN_OPTS 0 >/dev/null
 echo "== $venv: $("$venv/bin/python" -c 'import tensorflow as tf, keras
 print("tensorflow", tf.__version__, "keras", keras.__version__)' 2>/dev/null)"
 echo "== pytest (fast tier, oldest TensorFlow)"

@@ -11,8 +11,8 @@
  * Exit codes: 0 ok, 1 bad input (one line on stderr naming the file), 2 bad arguments.
  * TensorFlow logs start-up lines on stderr; TF_CPP_MIN_LOG_LEVEL=2 in the environment hides
  * most of them (set it before starting the program). On some CPUs the library still prints a
- * "oneDNN custom operations are on" line when it loads: this program's own lines start with
- * "predict:" or "usage:". */
+ * "oneDNN custom operations are on" line when it loads, unless TF_ENABLE_ONEDNN_OPTS=0 is set
+ * too. This program's own lines start with "predict:" or "usage:". */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

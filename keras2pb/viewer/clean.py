@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
+from ..signature import node_name
+
 if TYPE_CHECKING:  # works on TensorFlow's GraphDef and TensorBoard's copy alike
     from tensorflow.core.framework.graph_pb2 import GraphDef
     from tensorflow.core.framework.node_def_pb2 import NodeDef
@@ -79,12 +81,7 @@ class CleanGraph:
 
 def input_name(ref: str) -> tuple[str, bool]:
     """Split a NodeDef input reference into (node name, is control edge): ``^a`` or ``a:1``."""
-    if ref.startswith("^"):
-        return ref[1:], True
-    name, _, port = ref.rpartition(":")
-    if name and port.isdigit():
-        return name, False
-    return ref, False
+    return node_name(ref), ref.startswith("^")
 
 
 _DTYPE_NAMES = {"float": "float32", "double": "float64", "half": "float16"}

@@ -61,6 +61,17 @@ def match(left: CleanGraph, right: CleanGraph) -> list[int]:
     return out
 
 
+def twins(left: CleanGraph, right: CleanGraph) -> tuple[list[int], list[int]]:
+    """Per node of each graph, the index of the same node in the other (-1): ``match`` both
+    ways."""
+    lt = match(left, right)
+    rt = [-1] * len(right.nodes)
+    for i, j in enumerate(lt):
+        if j >= 0:
+            rt[j] = i
+    return lt, rt
+
+
 def _commonest(reasons: Counter) -> str:
     """The commonest CATEGORIES key of ``reasons``; ties in CATEGORIES order."""
     order = {k: i for i, (k, _) in enumerate(CATEGORIES)}
@@ -178,11 +189,10 @@ def diff_graphs(left: CleanGraph, right: CleanGraph,
     left_ops = {n.op for n in left.nodes}
     diff = NodeDiff([], [], [], matched_by="name" if by_name else "op type",
                     titles=tuple(titles), counts=(len(left.nodes), len(right.nodes)))
-    diff.left_match = match(left, right) if by_name else [-1] * len(left.nodes)
-    diff.right_match = [-1] * len(right.nodes)
-    for i, j in enumerate(diff.left_match):
-        if j >= 0:
-            diff.right_match[j] = i
+    if by_name:
+        diff.left_match, diff.right_match = twins(left, right)
+    else:
+        diff.left_match, diff.right_match = [-1] * len(left.nodes), [-1] * len(right.nodes)
     for i, n in enumerate(left.nodes):
         kept = diff.left_match[i] >= 0 if by_name else n.op in right_ops
         if kept:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..fileio import atomic_write_text
 from .clean import CleanGraph, clean_graph, infer_shapes, names_graph
 from .collapse import MAX_BOXES, Hierarchy, build_hierarchy, initial_expansion
-from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages, match
+from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages, twins
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -102,7 +102,7 @@ def pane_data(pg: PreparedGraph, status: list[str] | None = None,
 
     In: a PreparedGraph, and optionally per-node diff status ("kept", "removed", "added",
     "changed"), removal categories (CATEGORIES keys) and the index of each node's twin in
-    the other pane (the same node, see :func:`twins`; -1: none). Out: a dict of plain lists,
+    the other pane (the same node, see :func:`diff.twins`; -1: none). Out: a dict of plain lists,
     strings and numbers.
     """
     g, hier = pg.graph, pg.hier
@@ -319,17 +319,6 @@ def borrow_shapes(graph: CleanGraph, other: CleanGraph, twin: list[int]) -> None
         o = other.nodes[j]
         if o.op == n.op or (o.op, n.op) == ("ReadVariableOp", "Identity"):
             n.shape = o.shape
-
-
-def twins(left: CleanGraph, right: CleanGraph) -> tuple[list[int], list[int]]:
-    """Per node of each graph, the index of the same node in the other (-1): the same name,
-    and the same inputs for a function's ``Identity``/``NoOp`` (``diff.same_node``)."""
-    lt = match(left, right)
-    rt = [-1] * len(right.nodes)
-    for i, j in enumerate(lt):
-        if j >= 0:
-            rt[j] = i
-    return lt, rt
 
 
 def left_marks(diff: NodeDiff | StageDiff, twin: list[int]) -> list[str]:

@@ -192,9 +192,10 @@ def test_control_flow_is_refused_before_anything_is_written(tmp_path):
 
     model = keras.Sequential([keras.Input((5, 3), name="seq"), keras.layers.LSTM(4),
                               keras.layers.Dense(2, name="out")], name="lstm")
-    with pytest.raises(Keras2pbError,
-                       match="OpenCV DNN cannot run this graph: it keeps .*(Enter|While|Switch)"):
+    with pytest.raises(Keras2pbError, match="OpenCV DNN cannot run this graph: it keeps "
+                                            ".*(Enter|While|Switch)") as caught:
         freeze(model, tmp_path / "lstm.pb", for_opencv=True)
+    assert str(caught.value).startswith(f"{tmp_path / 'lstm.pb'}: ")  # the file it is about
     assert list(tmp_path.iterdir()) == []
 
 
@@ -284,3 +285,22 @@ def test_explicit_consts_writes_out_implicit_values():
         tensor = node.attr["value"].tensor
         np.testing.assert_array_equal(tf.make_ndarray(tensor), cases[node.name])
         assert tensor.tensor_content or len(tensor.int_val) == 1, node.name
+
+
+def test_rewrites_leave_other_dtypes_and_missing_attrs_alone():
+    """The depthwise rewrites build float32 nodes: a float64 BiasAdd or depthwise convolution
+    stays as it is, and no attribute is added to a node that lacked it."""
+    import tensorflow as tf
+
+    from keras2pb.opencv_graph import lone_bias_adds_to_depthwise, one_pixel_depthwise
+
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float64, (None, 1, 1, 3), name="x")
+        y = tf.nn.bias_add(x, tf.constant([1.0, 2.0, 3.0], tf.float64), name="bias")
+        tf.nn.depthwise_conv2d(y, tf.ones((3, 3, 3, 1), tf.float64), [1, 1, 1, 1], "SAME",
+                               name="dw")
+    gd = graph.as_graph_def()
+    for rewrite in (lone_bias_adds_to_depthwise, one_pixel_depthwise):
+        out, count = rewrite(gd)
+        assert count == 0 and out == gd, rewrite.__name__

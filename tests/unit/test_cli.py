@@ -107,7 +107,7 @@ def test_wrong_tensor_name_one_line_lists_real_names(mnist_pb, tmp_path):
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert "no tensor named 'imgae'; this graph has: image, probs" in lines[0]
+    assert "no input or output named 'imgae'; this graph has: image, probs" in lines[0]
     assert str(mnist_pb) in lines[0]
     assert "Traceback" not in proc.stderr
 

@@ -43,7 +43,7 @@ CASES = [
      "FancyRelu"),
     ("unsafe op", ["predict", "{unsafe}", "{image_npy}"], "{unsafe}", "sneaky_read (ReadFile)"),
     ("wrong input name", ["predict", "{mnist}", "{wrong_name_npz}"], "{mnist}",
-     "no tensor named 'imgae'; this graph has: image, probs"),
+     "no input or output named 'imgae'; this graph has: image, probs"),
     ("wrong output name", ["predict", "{mnist}", "{image_npy}", "--outputs", "prob"],
      "{mnist}", "no tensor named 'prob'; this graph has: probs, image"),
     ("wrong shape", ["predict", "{mnist}", "{bad_shape_npy}"], "{mnist}",

@@ -66,7 +66,7 @@ def test_wrong_name_lists_real_names_closest_first(mnist, zoo):
     with pytest.raises(Keras2pbError) as info:
         mnist({"imgae": x})
     msg = str(info.value)
-    assert "no tensor named 'imgae'" in msg
+    assert "no input or output named 'imgae'" in msg
     assert msg.index("image") < msg.index("probs")
     assert "\n" not in msg
     with pytest.raises(Keras2pbError, match="this graph has: probs, image"):

@@ -140,7 +140,9 @@ def test_as_feeds_takes_one_array_a_list_or_names():
 
 @pytest.mark.parametrize(("x", "message"), [
     ({"image": 0}, r"g\.pb: missing input\(s\) meta; the graph needs image, meta"),
-    ({"imgae": 0, "meta": 0}, "no tensor named 'imgae'; this graph has: image, meta, probs"),
+    ({"imgae": 0, "meta": 0},
+     "no input or output named 'imgae'; this graph has: image, meta, probs"),
+    ({"image": 0, "image:0": 1, "meta": 0}, r"g\.pb: input 'image' given twice \(as 'image:0'"),
     ({"probs": 0}, "no input named 'probs'; this graph has: meta, image"),
     ([0, 0, 0], "got 3 arrays, the graph has 2 inputs: image, meta"),
     (0, r"the graph has 2 inputs: pass a dict \{'image', 'meta'\}"),
@@ -148,6 +150,20 @@ def test_as_feeds_takes_one_array_a_list_or_names():
 def test_as_feeds_says_what_does_not_fit(x, message):
     with pytest.raises(Keras2pbError, match=message):
         as_feeds(x, ["image", "meta"], "g.pb", known=["image", "meta", "probs"])
+
+
+@pytest.mark.parametrize("shape", ["abc", [28.0], ["28"], [True], 28])
+def test_a_sidecar_shape_that_is_not_a_list_of_sizes_is_refused(shape):
+    entry = {"name": "image", "tensor": "image:0", "shape": shape, "dtype": "float32"}
+    with pytest.raises(TypeError, match="shape must be a list of whole numbers or nulls"):
+        TensorInfo.from_dict(entry)
+    assert TensorInfo.from_dict(dict(entry, shape=[None, 28])).shape == (None, 28)
+
+
+def test_a_string_input_takes_numpy_strings():
+    info = TensorInfo("text", "text:0", (None,), "string")
+    fed = info.check(np.array(["a", "bc"]))
+    assert fed.dtype == object and list(fed) == ["a", "bc"]
 
 
 def test_tensor_info_checks_dtype_and_shape():

@@ -145,7 +145,7 @@ def test_a_functions_identity_and_noop_match_only_with_the_same_inputs():
     assert "added at tracing 4 (Identity 2, NoOp 1, Reshape 1)" in d.summary()
     # two-graph diff and the viewer's cross-pane links agree
     from keras2pb.viewer import diff_graphs
-    from keras2pb.viewer.page import twins
+    from keras2pb.viewer.diff import twins
 
     pair = diff_graphs(clean_graph(train), clean_graph(frozen))
     assert [st for n, st in zip(train.node, pair.left_status, strict=True)
