@@ -129,7 +129,8 @@ def test_notebook_02_tells_the_three_stages_with_counts(runs):
     assert int(counts["training step"]) > int(counts["inference trace"])
     assert counts["inference trace"] == counts["frozen graph"]
     assert "'Placeholder→Const'" in text and "removed at freezing: 0" in text
-    assert "'optimizer'" in text and "'gradient'" in text
+    assert "'optimizer'" in text and "'gradients'" in text  # the reasons, in words
+    assert "gone at tracing: " in text and "added at tracing: " in text
 
 
 def test_notebook_03_grid_shows_mistakes(runs):
