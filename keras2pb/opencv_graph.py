@@ -228,9 +228,7 @@ def lone_bias_adds_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     for node in list(out.node):
         if node.op != "BiasAdd" or not _nhwc_float32(tf, node):
             continue
-        src = nodes[node_name(node.input[0])]
-        while src.op == "Identity" and src.input:
-            src = nodes[node_name(src.input[0])]
+        src = _past_identities(nodes, node.input[0])
         shape = _shape(graph, node.input[0])
         if src.op in _BIAS_FUSERS or shape.rank != 4 or shape[-1] is None:
             continue
@@ -330,13 +328,20 @@ def explicit_consts(graph_def: GraphDef) -> tuple[GraphDef, int]:
     return out, count
 
 
+def _past_identities(nodes: dict[str, Any], ref: str) -> Any:
+    """The node ``ref`` names, or the first non-``Identity`` node up its chain of Identities
+    (OpenCV drops Identity nodes)."""
+    node = nodes[node_name(ref)]
+    while node.op == "Identity" and node.input:
+        node = nodes[node_name(node.input[0])]
+    return node
+
+
 def opencv_layer_name(graph_def: GraphDef, name: str) -> str:
     """The OpenCV DNN layer that computes TF node ``name``: OpenCV drops Identity nodes
     and fuses a bias add into the Conv2D/MatMul before it (the layer keeps that op's name)."""
     nodes = {n.name: n for n in graph_def.node}
-    node = nodes[name]
-    while node.op == "Identity" and node.input:
-        node = nodes[node_name(node.input[0])]
+    node = _past_identities(nodes, name)
     if node.op in _ADDS:
         srcs = [nodes[node_name(i)] for i in node.input if not i.startswith("^")]
         others = [s for s in srcs if s.op != "Const"]
