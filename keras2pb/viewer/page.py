@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..fileio import atomic_write_text
-from .clean import CleanGraph, clean_graph, infer_shapes, names_graph
+from ..graph.diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages, twins
+from ..graph.nodes import CleanGraph, names_graph
+from .clean import clean_graph, infer_shapes
 from .collapse import MAX_BOXES, Hierarchy, build_hierarchy, initial_expansion
-from .diff import CATEGORIES, NodeDiff, StageDiff, diff_graphs, diff_stages, twins
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -397,7 +398,7 @@ def write_html(paths: list[str], output_path: str, titles: list[str] | None = No
     unwritable output.
     """
     from ..errors import Keras2pbError
-    from ..graphio import read_graph_def
+    from ..graph.reading import read_graph_def
 
     paths = [os.fspath(p) for p in paths]
     if len(paths) not in (1, 2, 3):
