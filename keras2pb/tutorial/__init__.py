@@ -5,10 +5,10 @@ helpers of ``keras2pb.tutorial.notebooks`` under their short names.
 """
 
 from .notebooks import (
+    H5_NAME,
     KERNEL_ENV,
     KERNEL_NAME,
     LIVE_FRAME_NOTE,
-    H5_NAME,
     MODELS_ENV,
     NOTEBOOK_GLOB,
     PB_NAME,
