@@ -52,21 +52,28 @@ def _quiet_loggers(*names: str) -> Iterator[_Errors]:
 
 
 def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
-                opset: int | None = None) -> Path:
+                opset: int | None = None, *, allow_unsafe_ops: bool = False) -> Path:
     """Convert the frozen graph ``pb_path`` to an ONNX file ``onnx_path`` with tf2onnx.
 
     In: a ``.pb`` with its keras2pb sidecar (``<pb>.json``): the input and output tensor
     names come from it, nothing is guessed; ``opset``: the ONNX opset (default: tf2onnx's).
     The ONNX inputs/outputs keep the TF tensor names (``image:0``, ``probs:0``); inputs stay
-    NHWC. Out: the written path (written atomically). Raises Keras2pbError when tf2onnx is not
-    installed, the sidecar is missing, or the conversion fails.
+    NHWC. Out: the written path (written atomically). tf2onnx imports the graph and folds its
+    constants (it runs ops), so the graph gets ``load``'s checks first: unknown ops, and
+    unless ``allow_unsafe_ops`` ops that touch files, the network or Python, are refused.
+    Raises Keras2pbError for an unsupported TensorFlow, when tf2onnx is not installed, the
+    graph is refused, the sidecar is missing, or the conversion fails.
     """
     from ..fileio import atomic_write_bytes
+    from ..graph.checks import validate_graph
     from ..graph.reading import read_graph_def
+    from ..versions import require_supported
 
+    require_supported()
     pb_path = Path(pb_path)
     tf2onnx = optional_module("tf2onnx")
     graph_def = read_graph_def(pb_path)
+    validate_graph(graph_def, pb_path, allow_unsafe_ops=allow_unsafe_ops)
     signature = require_signature(pb_path)
     inputs = [i.tensor for i in signature.inputs]
     outputs = [o.tensor for o in signature.outputs]

@@ -228,9 +228,38 @@ def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]
     In: a GraphDef (with real constant bodies). Out: shapes as TensorFlow infers them
     statically; an empty dict when the graph is bigger than ``max_nodes`` or cannot be
     imported (unknown ops, a training graph with functions TensorFlow lacks...). Never raises.
+    The graph may come from anywhere, and shape inference evaluates constant subgraphs (a
+    ``ReadFile`` feeding a shape would read a local file into the page): a graph with ops
+    that touch files, the network or Python gets no shapes, and the import happens in a
+    child process with keras2pb's time and memory limits (``keras2pb.runtime.isolation``).
     """
-    if len(graph_def.node) > max_nodes:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from ..errors import Keras2pbError
+    from ..graph.checks import unsafe_ops
+    from ..runtime.isolation import run_child
+
+    if len(graph_def.node) > max_nodes or unsafe_ops(graph_def):
         return {}
+    with tempfile.TemporaryDirectory(prefix="keras2pb-shapes-") as folder:
+        src = Path(folder) / "graph.pb"
+        src.write_bytes(graph_def.SerializeToString())
+        try:
+            proc = run_child(["-m", "keras2pb.viewer.clean", str(src)], path=src,
+                             crashed="crashed ({signal})", env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+        except Keras2pbError:  # killed by a signal, or out of time: no shapes
+            return {}
+    try:
+        shapes = json.loads(proc.stdout) if proc.returncode == 0 else {}
+    except ValueError:
+        return {}
+    return shapes if isinstance(shapes, dict) else {}
+
+
+def _infer_shapes_here(graph_def: GraphDef) -> dict[str, str]:
+    """``infer_shapes``' child: import the graph in this process and read its shapes."""
     try:
         import tensorflow as tf
 
@@ -251,3 +280,12 @@ def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]
         return out
     except Exception:  # noqa: BLE001 - shapes are a nicety; a graph we cannot import has none
         return {}
+
+
+if __name__ == "__main__":  # python -m keras2pb.viewer.clean GRAPH.pb: infer_shapes' child
+    import json
+
+    from tensorflow.core.framework.graph_pb2 import GraphDef as _GraphDef
+
+    with open(sys.argv[1], "rb") as _f:
+        print(json.dumps(_infer_shapes_here(_GraphDef.FromString(_f.read()))))
