@@ -7,11 +7,12 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError, one_line
+from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError, one_line, visible
 
 EXIT_INTERNAL = 3
 
@@ -60,24 +61,27 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def _cmd_freeze(args: argparse.Namespace) -> None:
+    from .fileio import check_output
     from .freezing.freeze import freeze
     from .graph.signature import sidecar_path
 
+    for out in (args.output, sidecar_path(args.output)):
+        check_output(out, inputs=[args.model])
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
                   batch_size=args.batch_size, safe_mode=not args.unsafe,
                   for_opencv=args.for_opencv)
     ins = ", ".join(i["tensor"] for i in side["inputs"])
     outs = ", ".join(o["tensor"] for o in side["outputs"])
-    print(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, {side['node_count']} nodes)"
-          f" and {sidecar_path(args.output)}")
-    print(f"feed {ins}; fetch {outs}")
+    print(visible(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, "
+                  f"{side['node_count']} nodes) and {sidecar_path(args.output)}"))
+    print(visible(f"feed {ins}; fetch {outs}"))
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
     from .graph.summary import inspect
 
     info = inspect(args.graph)
-    print(json.dumps(info.to_dict(), indent=2) if args.json else info)
+    print(json.dumps(info.to_dict(), indent=2) if args.json else visible(str(info)))
 
 
 def _read_inputs(path: str) -> Any:
@@ -87,15 +91,32 @@ def _read_inputs(path: str) -> Any:
 
     p = check_input_path(path, "input file (.npy or .npz)")
     try:
-        data = np.load(p, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise Keras2pbError(f"not a readable .npy/.npz file: {exc}", p) from exc
-    if isinstance(data, np.ndarray):
-        return data
-    with data:
-        if data.files == ["arr_0"]:  # np.savez(f, array): one unnamed array
-            return data["arr_0"]
-        return {k: data[k] for k in data.files}
+        data = np.load(p, allow_pickle=False, mmap_mode="r")
+        if isinstance(data, np.ndarray):
+            return np.array(data)  # mmap: a header claiming more than the file fails here
+        with data:
+            arrays = {k: _npz_member(data, k, p) for k in data.files}
+    except (ValueError, OSError, EOFError, MemoryError) as exc:
+        raise Keras2pbError(f"not a readable .npy/.npz file: {one_line(exc, 200)}", p) from exc
+    if list(arrays) == ["arr_0"]:  # np.savez(f, array): one unnamed array
+        return arrays["arr_0"]
+    return arrays
+
+
+def _npz_member(npz: Any, name: str, path: Any) -> Any:
+    """One array of an open .npz, refused before reading when its header claims more bytes
+    than the member holds (a 1 kB file claiming terabytes)."""
+    import numpy as np
+
+    with npz.zip.open(f"{name}.npy") as f:
+        version = np.lib.format.read_magic(f)
+        shape, _, dtype = np.lib.format._read_array_header(f, version)  # noqa: SLF001
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    held = npz.zip.getinfo(f"{name}.npy").file_size
+    if claimed > held:
+        raise Keras2pbError(f"array {name!r} claims shape {shape} ({claimed:,} bytes) but the "
+                            f"file holds {held:,} bytes", path)
+    return npz[name]
 
 
 def _write_outputs(path: str, result: dict) -> None:
@@ -103,6 +124,8 @@ def _write_outputs(path: str, result: dict) -> None:
 
     from .fileio import atomic_write_bytes
 
+    if not result:
+        raise Keras2pbError(f"{path}: the graph gave no outputs to write")
     buf = io.BytesIO()
     if len(result) > 1 or path.endswith(".npz"):
         if not path.endswith(".npz"):
@@ -118,6 +141,10 @@ def _cmd_predict(args: argparse.Namespace) -> None:
 
     from .runtime.frozen_graph import load
 
+    if args.output:
+        from .fileio import check_output
+
+        check_output(args.output, inputs=[args.graph, args.input])
     x = _read_inputs(args.input)
     with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
         result = graph.run(x, outputs=args.outputs)
@@ -126,7 +153,7 @@ def _cmd_predict(args: argparse.Namespace) -> None:
         print(f"wrote {args.output}")
         return
     for name, arr in result.items():
-        print(f"{name}: shape {arr.shape} {arr.dtype}")
+        print(f"{visible(name)}: shape {arr.shape} {arr.dtype}")
         if arr.ndim == 2 and arr.shape[1] > 1:
             print(f"  argmax: {np.argmax(arr, axis=1).tolist()}")
         else:
@@ -156,17 +183,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_onnx(args: argparse.Namespace) -> None:
+    from .fileio import check_output
     from .runtime.onnx_export import export_onnx
 
+    check_output(args.output, inputs=[args.graph])
     path = export_onnx(args.graph, args.output, opset=args.opset)
-    print(f"wrote {path}")
+    print(visible(f"wrote {path}"))
 
 
 def _cmd_show(args: argparse.Namespace) -> None:
+    from .fileio import check_output
     from .viewer import write_html
 
+    check_output(args.output, inputs=args.graphs)
     path = write_html(args.graphs, args.output, titles=args.titles)
-    print(f"wrote {path}")
+    print(visible(f"wrote {path}"))
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -177,8 +208,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``keras2pb`` command."""
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--debug", action="store_true",
+                     help="show TensorFlow's logs and full tracebacks")
+    # the same option after the command; SUPPRESS keeps a --debug given before it
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true",
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show TensorFlow's logs and full tracebacks")
     keras_opts = argparse.ArgumentParser(add_help=False)
     keras_opts.add_argument("--custom-objects", action="append", metavar="MODULE:ATTR",
@@ -187,10 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
                             help="allow .keras files with Lambda layers (they run arbitrary "
                                  "Python code: only for files you trust)")
     parser = argparse.ArgumentParser(
-        prog="keras2pb", parents=[common],
+        prog="keras2pb", parents=[top],
         description="Freeze Keras models into one TensorFlow .pb, inspect and run it.",
         epilog="exit codes: 0 ok, 1 bad input (one-line message), 2 bad arguments, "
-               "3 internal error, 130 interrupted")
+               "3 internal error, 128+N killed by signal N (130 Ctrl-C, 143 SIGTERM); "
+               "limits of child processes: KERAS2PB_CHILD_TIMEOUT (seconds), "
+               "KERAS2PB_CHILD_MEMORY_MB (0: none)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("freeze", parents=[common, keras_opts],
@@ -255,46 +292,96 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that import and run a graph from a file: they run in a child process.
-_ISOLATED = {"predict", "verify"}
+_ISOLATED = {"predict", "verify", "export-onnx"}
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so temp files are removed on the way."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """For the block, SIGTERM and SIGHUP raise ``Terminated`` (their default would kill the
+    process at once and leave half-written temp files). Only in the main thread."""
+    saved = {}
+    try:
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                saved[sig] = signal.signal(sig, _terminate)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout went away (``keras2pb inspect g.pb | head -1``): stop quietly,
+    as other tools do, and keep Python from complaining when it flushes stdout at exit."""
+    if sys.stdout is sys.__stdout__ and sys.stdout is not None:
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+    return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else EXIT_USER_ERROR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see ``keras2pb --help``).
 
-    ``predict`` and ``verify`` run in a child process (``keras2pb.runtime.isolation``), so a graph
-    that crashes TensorFlow ends as a one-line error, not a dead terminal.
+    ``predict``, ``verify`` and ``export-onnx`` run in a child process
+    (``keras2pb.runtime.isolation``), so a graph that crashes TensorFlow ends as a one-line
+    error, not a dead terminal. SIGTERM and SIGHUP end the command like Ctrl-C: temp files
+    are removed, the exit code is 128 + the signal's number.
     """
     from .runtime.isolation import in_child, run_isolated
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        if args.command in _ISOLATED and not in_child():
-            return run_isolated(argv, args.graph)
-        # Without --debug, native stderr (fd 2) stays silent while TensorFlow works: some
-        # builds log C++ lines whatever TF_CPP_MIN_LOG_LEVEL says (TF 2.19/2.20's grappler
-        # prints "Starting new session" when freezing). Our own lines are printed after.
-        with contextlib.nullcontext() if args.debug else _quiet_stderr():
-            try:
-                if args.command not in _NO_TENSORFLOW:
-                    _import_tensorflow(args.debug)
-            except ImportError:
-                if args.command != "check":  # `check` reports a missing TensorFlow as red
-                    raise
-            code = args.func(args)
-        return int(code or 0)
+        with _signals_unwind():
+            if args.command in _ISOLATED and not in_child():
+                return run_isolated(argv, args.graph)
+            # Without --debug, native stderr (fd 2) stays silent while TensorFlow works: some
+            # builds log C++ lines whatever TF_CPP_MIN_LOG_LEVEL says (TF 2.19/2.20's grappler
+            # prints "Starting new session" when freezing). Our own lines are printed after.
+            with contextlib.nullcontext() if args.debug else _quiet_stderr():
+                try:
+                    if args.command not in _NO_TENSORFLOW:
+                        _import_tensorflow(args.debug)
+                except ImportError:
+                    if args.command != "check":  # `check` reports a missing TensorFlow as red
+                        raise
+                code = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return int(code or 0)
     except Keras2pbError as exc:
         if args.debug:
             raise
-        print(f"keras2pb: error: {exc}", file=sys.stderr)
+        print(f"keras2pb: error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("keras2pb: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated as exc:
+        print(f"keras2pb: terminated ({exc})", file=sys.stderr)
+        return 128 + exc.signum
+    except BrokenPipeError:
+        return _stdout_gone()
     except Exception as exc:  # a bug, not the user's mistake: still one line without --debug
         if args.debug:
             raise
-        print(f"keras2pb: internal error: {type(exc).__name__}: {one_line(exc)} "
+        print(f"keras2pb: internal error: {type(exc).__name__}: {visible(one_line(exc))} "
               "(run again with --debug for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
 
