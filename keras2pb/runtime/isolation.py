@@ -5,8 +5,9 @@ not fit it, can kill the whole process with a signal (SIGSEGV, SIGABRT) on some 
 builds. ``run_child`` is the one way keras2pb starts such a child: a child killed by a signal,
 or one that hangs, becomes a one-line Keras2pbError naming the file. Children never import
 code from the working folder (safe-path mode), die with their parent, and run under a time
-and a memory limit (``KERAS2PB_CHILD_TIMEOUT`` seconds, ``KERAS2PB_CHILD_MEMORY_MB``). The CLI's ``predict`` and
-``verify``, ``load(..., isolate=True)`` (through ``loading.probe_graph``) and ``run_opencv``
+and a memory limit (``KERAS2PB_CHILD_TIMEOUT`` seconds, ``KERAS2PB_CHILD_MEMORY_MB``). The
+CLI's ``predict``, ``verify`` and ``export-onnx``, ``load(..., isolate=True)`` (through
+``frozen_graph.probe_graph``), ``run_opencv``, the C client and the viewer's shape inference
 use it.
 """
 
