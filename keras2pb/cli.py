@@ -85,38 +85,45 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 
 
 def _read_inputs(path: str) -> Any:
+    import zipfile
+
     import numpy as np
 
     from .graph.reading import check_input_path
 
     p = check_input_path(path, "input file (.npy or .npz)")
     try:
-        data = np.load(p, allow_pickle=False, mmap_mode="r")
-        if isinstance(data, np.ndarray):
-            return np.array(data)  # mmap: a header claiming more than the file fails here
-        with data:
-            arrays = {k: _npz_member(data, k, p) for k in data.files}
-    except (ValueError, OSError, EOFError, MemoryError) as exc:
+        if not zipfile.is_zipfile(p):
+            with open(p, "rb") as f:
+                _check_npy_header(f, p.stat().st_size, p)
+            return np.load(p, allow_pickle=False)
+        with np.load(p, allow_pickle=False) as data:
+            for name in data.files:
+                with data.zip.open(f"{name}.npy") as f:
+                    _check_npy_header(f, data.zip.getinfo(f"{name}.npy").file_size, p, name)
+            arrays = {k: data[k] for k in data.files}
+    except (ValueError, OSError, EOFError, MemoryError, zipfile.BadZipFile, KeyError) as exc:
         raise Keras2pbError(f"not a readable .npy/.npz file: {one_line(exc, 200)}", p) from exc
     if list(arrays) == ["arr_0"]:  # np.savez(f, array): one unnamed array
         return arrays["arr_0"]
     return arrays
 
 
-def _npz_member(npz: Any, name: str, path: Any) -> Any:
-    """One array of an open .npz, refused before reading when its header claims more bytes
-    than the member holds (a 1 kB file claiming terabytes)."""
+def _check_npy_header(f: Any, size: int, path: Any, name: str | None = None) -> None:
+    """Refuse an .npy (or an .npz member ``name``) whose header claims more bytes than the
+    file holds, before numpy allocates them (a 128-byte file claiming terabytes)."""
     import numpy as np
 
-    with npz.zip.open(f"{name}.npy") as f:
-        version = np.lib.format.read_magic(f)
-        shape, _, dtype = np.lib.format._read_array_header(f, version)  # noqa: SLF001
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, _, dtype = read(f)
     claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    held = npz.zip.getinfo(f"{name}.npy").file_size
+    held = size - f.tell()
     if claimed > held:
-        raise Keras2pbError(f"array {name!r} claims shape {shape} ({claimed:,} bytes) but the "
-                            f"file holds {held:,} bytes", path)
-    return npz[name]
+        what = f"array {name!r}" if name else "the array"
+        raise Keras2pbError(f"{what} claims shape {shape} ({claimed:,} bytes) but the file "
+                            f"holds {held:,} bytes: it is damaged or not what it says", path)
 
 
 def _write_outputs(path: str, result: dict) -> None:

@@ -87,13 +87,6 @@ def test_cli_freeze_onto_its_own_model_keeps_the_model(tiny, tmp_path, capsys):
     assert model.read_bytes() == before and not (tmp_path / "m.h5.json").exists()
 
 
-def test_cli_freeze_onto_its_model_by_its_sidecar_name_is_refused(tiny, tmp_path, capsys):
-    model = _copy(tiny / "tiny.h5", tmp_path / "m.pb.json")  # freeze X m.pb writes m.pb.json
-    before = model.read_bytes()
-    assert main(["freeze", str(model), str(tmp_path / "m.pb")]) == 1
-    assert "is also an input" in capsys.readouterr().err and model.read_bytes() == before
-
-
 def test_cli_show_onto_its_graph_keeps_the_graph(tiny, tmp_path, capsys):
     pb = _copy(tiny / "tiny.pb", tmp_path / "g.pb")
     before = pb.read_bytes()
