@@ -233,6 +233,7 @@ def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]
     that touch files, the network or Python gets no shapes, and the import happens in a
     child process with keras2pb's time and memory limits (``keras2pb.runtime.isolation``).
     """
+    import hashlib
     import json
     import tempfile
     from pathlib import Path
@@ -243,9 +244,13 @@ def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]
 
     if len(graph_def.node) > max_nodes or unsafe_ops(graph_def):
         return {}
+    data = graph_def.SerializeToString()
+    key = hashlib.sha256(data).hexdigest()
+    if key in _SHAPES:  # a notebook shows the same .pb again and again: one child per graph
+        return dict(_SHAPES[key])
     with tempfile.TemporaryDirectory(prefix="keras2pb-shapes-") as folder:
         src = Path(folder) / "graph.pb"
-        src.write_bytes(graph_def.SerializeToString())
+        src.write_bytes(data)
         try:
             proc = run_child(["-m", "keras2pb.viewer.clean", str(src)], path=src,
                              crashed="crashed ({signal})", env={"TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -255,7 +260,16 @@ def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]
         shapes = json.loads(proc.stdout) if proc.returncode == 0 else {}
     except ValueError:
         return {}
-    return shapes if isinstance(shapes, dict) else {}
+    if not isinstance(shapes, dict):
+        return {}
+    if len(_SHAPES) >= 32:
+        _SHAPES.pop(next(iter(_SHAPES)))
+    _SHAPES[key] = shapes
+    return dict(shapes)
+
+
+#: Shapes inferred so far, by the SHA-256 of the serialized graph (at most 32 graphs).
+_SHAPES: dict[str, dict[str, str]] = {}
 
 
 def _infer_shapes_here(graph_def: GraphDef) -> dict[str, str]:

@@ -68,6 +68,7 @@ def test_shape_inference_still_works_on_a_plain_graph(plain_graph):
 def test_shape_inference_happens_in_a_child(plain_graph, monkeypatch):
     """A child that dies at start (as a graph that crashes TensorFlow would kill it) costs the
     page its shapes, not the notebook its kernel."""
+    monkeypatch.setattr("keras2pb.viewer.clean._SHAPES", {})  # no shapes from earlier tests
     monkeypatch.setenv("PYTHONPATH", str(DYING))
     monkeypatch.setenv("KERAS2PB_TEST_DIE_WITH", "SIGSEGV")
     assert infer_shapes(plain_graph) == {}
