@@ -121,6 +121,40 @@ os.execvp(sys.argv[3], sys.argv[3:])
 """
 
 
+def time_limit(timeout: float | None = None) -> float | None:
+    """The time limit of a child in seconds, None for none: ``timeout`` if given, else
+    ``$KERAS2PB_CHILD_TIMEOUT``, else ``DEFAULT_TIMEOUT``. Raises Keras2pbError when the
+    variable is not a number."""
+    return _seconds(timeout)
+
+
+def _guarded(args: Sequence[str], program: str | None) -> list[str]:
+    """The command line of a child: the guard, which execs ``python -P *args`` (or
+    ``program *args``) once the death signal and the memory limit are set."""
+    target = [program, *args] if program else [sys.executable, *_SAFE_PATH, *args]
+    return [sys.executable, "-I", "-c", _GUARD, str(os.getpid()), str(_memory_bytes()),
+            *target]
+
+
+def start_child(args: Sequence[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``python *args`` as a long-lived child with ``run_child``'s guards (safe path,
+    own process group, death with this process, memory limit) and binary pipes to its stdin
+    and stdout (stderr is dropped). The caller enforces time limits (:func:`time_limit`) and
+    ends it with :func:`stop_child`."""
+    return subprocess.Popen(_guarded(args, None), env=child_env(env), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def stop_child(proc: subprocess.Popen) -> None:
+    """Kill a child from ``start_child`` and its process group at once, and collect it."""
+    for pipe in (proc.stdin, proc.stdout):
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
+    _stop(proc, grace=0)
+
+
 def _stop(proc: subprocess.Popen, grace: float) -> None:
     """Stop ``proc`` and its process group: SIGTERM (the keras2pb child then removes its temp
     files), after ``grace`` seconds SIGKILL; collect it."""
@@ -136,7 +170,7 @@ def _stop(proc: subprocess.Popen, grace: float) -> None:
             break
         except subprocess.TimeoutExpired:
             continue
-    with contextlib.suppress(BaseException):
+    with contextlib.suppress(Exception):
         proc.communicate(timeout=5)
 
 
@@ -159,9 +193,7 @@ def run_child(args: Sequence[str], *, path: str | os.PathLike, crashed: str,
     message. If this process is interrupted meanwhile, the child's group is stopped too.
     """
     limit = _seconds(timeout)
-    target = [program, *args] if program else [sys.executable, *_SAFE_PATH, *args]
-    command = [sys.executable, "-I", "-c", _GUARD, str(os.getpid()), str(_memory_bytes()),
-               *target]
+    command = _guarded(args, program)
     proc = subprocess.Popen(command, env=child_env(env), stdin=subprocess.DEVNULL, text=True,
                             errors="replace", stderr=subprocess.PIPE,
                             stdout=subprocess.PIPE if capture_stdout else None,

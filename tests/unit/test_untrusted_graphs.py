@@ -68,10 +68,35 @@ def test_shape_inference_still_works_on_a_plain_graph(plain_graph):
 def test_shape_inference_happens_in_a_child(plain_graph, monkeypatch):
     """A child that dies at start (as a graph that crashes TensorFlow would kill it) costs the
     page its shapes, not the notebook its kernel."""
-    monkeypatch.setattr("keras2pb.viewer.clean._SHAPES", {})  # no shapes from earlier tests
+    from keras2pb.viewer import clean
+
+    fresh = clean._ShapeChild()  # not the child (nor the shapes) of earlier tests
+    monkeypatch.setattr(clean, "_SHAPE_CHILD", fresh)
     monkeypatch.setenv("PYTHONPATH", str(DYING))
     monkeypatch.setenv("KERAS2PB_TEST_DIE_WITH", "SIGSEGV")
     assert infer_shapes(plain_graph) == {}
+    fresh.stop()
+
+
+def test_the_shape_child_serves_many_graphs_and_restarts_after_a_death(plain_graph,
+                                                                       monkeypatch):
+    from keras2pb.viewer import clean
+
+    fresh = clean._ShapeChild()
+    monkeypatch.setattr(clean, "_SHAPE_CHILD", fresh)
+    assert infer_shapes(plain_graph)["y"] == "(?, 2, 2)"
+    first = fresh.proc.pid
+    other = GraphDef()
+    other.CopyFrom(plain_graph)
+    other.node.add(name="extra", op="NoOp")
+    assert infer_shapes(other)["extra"] == ""
+    assert fresh.proc.pid == first  # the same child answered
+    fresh.proc.kill()
+    fresh.proc.wait()
+    other.node.add(name="extra2", op="NoOp")
+    assert infer_shapes(other)["extra2"] == ""  # a new child after the death
+    assert fresh.proc.pid != first
+    fresh.stop()
 
 
 def _recursive_graph() -> GraphDef:
