@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("graph", help="frozen graph (.pb)")
     p.add_argument("--input", help=".npy/.npz inputs (default: MNIST digits or noise)")
     p.add_argument("--runtimes", metavar="LIST",
-                   help="comma-separated runtimes to compare, e.g. tf,opencv,onnx,opencv-onnx "
+                   help="comma-separated runtimes to compare, e.g. tf,c,opencv,onnx,opencv-onnx "
                         "(runtimes not installed are reported as skipped)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_verify)

@@ -41,7 +41,8 @@ from .notebooks import (
 )
 
 __all__ = [
-    "H5_NAME", "KERNEL_ENV", "KERNEL_NAME", "LIVE_FRAME_NOTE", "MODELS_ENV", "NOTEBOOK_GLOB", "PB_NAME",
+    "H5_NAME", "KERNEL_ENV", "KERNEL_NAME", "LIVE_FRAME_NOTE", "MODELS_ENV", "NOTEBOOK_GLOB",
+    "PB_NAME",
     "QUICK_ENV", "SEED", "TWO_IO_NAME", "NotebookFailed", "NotebookRun", "TrainSettings",
     "ensure_h5", "ensure_pb", "ensure_two_io_pb", "export_html", "html_noise", "is_quick",
     "kernel_env_missing", "models_dir", "noise_in_text", "notebook_paths", "output_noise",

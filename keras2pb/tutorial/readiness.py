@@ -221,9 +221,12 @@ def _check_models_dir(ctx: dict) -> str:
 
 def _check_runtimes(ctx: dict) -> str:
     from ..runtime.c_client import c_compiler
-    from ..runtime.optional import RUNTIMES, missing_modules, optional_module
+    from ..runtime.optional import optional_module
+    from ..runtime.registry import RUNTIMES
 
-    missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})
+    # the C compiler is a line of its own below: 05 runs without the C client
+    missing = sorted({m for rt in RUNTIMES.values() if not rt.needs_compiler
+                      for m in rt.missing()})
     if missing:
         fix = ("pip install -r requirements-runtimes.txt" if _checkout() is not None
                else "pip install 'keras2pb[runtimes]'")

@@ -114,7 +114,7 @@ def test_on_colab_it_clones_the_repository_and_uses_it(run_cell, tmp_path):
     assert calls == [["git", "clone", "-q", "--depth=1", url, "keras2pb"]]
     assert added == [str(clone)]
     assert (clone / "keras2pb" / "versions.py").is_file()
-    assert (clone / "keras2pb" / "sample" / "mnist_sample.npz").is_file()  # the MNIST sample too
+    assert (clone / "keras2pb" / "tutorial" / "sample" / "mnist_sample.npz").is_file()  # MNIST
     assert tutorial.repo_root(clone / "notebooks") == clone
     # a second run finds the clone instead of cloning again
     _, added, calls = run_cell(tmp_path, colab=True, installed=False, url=url)

@@ -11,7 +11,8 @@ import pytest
 
 from keras2pb import Keras2pbError
 from keras2pb.runtime.compare import format_table, verify_runtimes
-from keras2pb.runtime.optional import MODULES_ENV, missing_modules
+from keras2pb.runtime.optional import MODULES_ENV
+from keras2pb.runtime.registry import missing_modules
 
 ALL = ["tf", "opencv", "onnx", "opencv-onnx"]
 GONE = "cv2=keras2pb_no_such_cv2,onnxruntime=keras2pb_no_such_ort"
