@@ -307,18 +307,8 @@ def format_check(check: Check, color: bool = False) -> str:
     return f"{mark} {name}: {check.detail}"
 
 
-def format_checklist(checks: list[Check], color: bool = False) -> str:
-    """The whole checklist, one line per check, then a summary line.
-
-    ``color=True`` marks passed checks with a green ✓ and failed ones with a red ✗ (ANSI
-    colours, for a terminal); without it the same text has no escape codes.
-    """
-    lines = [format_check(c, color) for c in checks]
-    lines.append(_summary(checks, color))
-    return "\n".join(lines)
-
-
-def _summary(checks: list[Check], color: bool) -> str:
+def summary_line(checks: list[Check], color: bool) -> str:
+    """The checklist's last line: all passed (green), or how many failed (red)."""
     failed = sum(not c.ok for c in checks)
     skipped = sum(c.skipped for c in checks)
     if not failed and skipped:
@@ -347,5 +337,5 @@ def main_check(args: argparse.Namespace | None = None) -> int:
     color = use_color()
     debug = bool(getattr(args, "debug", False))
     checks = run_checks(lambda c: print(format_check(c, color), flush=True), debug=debug)
-    print(_summary(checks, color), flush=True)
+    print(summary_line(checks, color), flush=True)
     return 0 if all(c.ok for c in checks) else 1
