@@ -292,10 +292,10 @@ def chips_of(graph: CleanGraph, fates: list[int] | None,
 
 def _chip_name(name: str, consumer: str) -> str:
     """A variable's short name on a chip: "kernel" of "dense/kernel"; for a captured handle
-    "conv1/convolution/ReadVariableOp/resource", "var" (its op's name says nothing more)."""
+    "conv1/convolution/ReadVariableOp/resource", "" (its op's name says nothing more)."""
     for tail in ("/ReadVariableOp/resource", "/resource", "/ReadVariableOp"):
         if name.endswith(tail):
-            return "var" if tail != "/ReadVariableOp" else name.rsplit("/", 2)[-2]
+            return "" if tail != "/ReadVariableOp" else name.rsplit("/", 2)[-2]
     return name.rsplit("/", 1)[-1]
 
 

@@ -176,6 +176,7 @@ function buildHelp() {
 function setProjector(on) {
   state.projector = on;
   document.body.classList.toggle("k2-proj", on);
+  if (on) openSide(false);
   var btn = document.getElementById("k2-proj-btn");
   if (btn) btn.setAttribute("aria-pressed", on ? "true" : "false");
   state.panes.forEach(function (p) { p.render(); });

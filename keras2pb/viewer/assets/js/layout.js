@@ -65,7 +65,9 @@ Pane.prototype.chipRows = function (i) {
   if (!list) return [];
   var rows = list.slice(0, list.length > MAX_CHIPS ? MAX_CHIPS - 1 : MAX_CHIPS)
     .map(function (c) {
-      return [c[0] + "  " + c[1] + "  " + bytesText(c[2]), c[3], c];
+      return [(c[3] ? "const" : "var") + (c[0] ? " " + c[0] : "")
+        + (c[1] && c[1] !== "?" ? "  " + c[1] : "") + (c[2] ? "  " + bytesText(c[2]) : ""),
+        c[3], c];
     });
   if (list.length > rows.length) {
     var rest = list.length - rows.length, bytes = 0;

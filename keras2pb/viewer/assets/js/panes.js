@@ -312,7 +312,7 @@ Pane.prototype.size = function () {
 
 // The smallest scale at which labels are legible: 14 px in projector mode.
 Pane.prototype.legible = function () {
-  return state.projector ? 14 / (11 * fontScale()) : READABLE;
+  return state.projector ? 14.2 / (11 * fontScale()) : READABLE;
 };
 
 // Fit the whole graph (never above 1.25, nor, in projector mode, below legibility).
