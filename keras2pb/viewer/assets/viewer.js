@@ -54,7 +54,7 @@ function buildSentences(top) {
   (DATA.transitions || []).forEach(function (tr, k) {
     var line = h("div", "k2-sentence", box);
     line.dataset.transition = String(k);
-    h("b", "", line, tr.title + ": ");
+    h("span", "k2-stitle", line, tr.title + ": ");
     line.appendChild(document.createTextNode(tr.text));
   });
   if (!(DATA.transitions || []).length && DATA.summary) box.textContent = DATA.summary;
@@ -163,7 +163,7 @@ function buildHelp() {
   var help = h("div", "", document.body);
   help.id = "k2-help";
   help.hidden = true;
-  h("b", "", help, "Keyboard shortcuts");
+  h("div", "k2-stitle", help, "Keyboard shortcuts");
   var table = h("table", "", help);
   SHORTCUTS.forEach(function (sc) {
     var tr = h("tr", "", table);
