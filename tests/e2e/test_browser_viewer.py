@@ -492,3 +492,155 @@ def test_page_visible_graph_matches_collapse(browser, mnist_pair, tmp_path):  # 
     assert frame.evaluate("() => __k2pb.errors") == []
     assert outside_requests(requests) == [] and dialogs == []
     page.close()
+
+
+# ---- the freezing lens (issue 24): navigator, search, shortcuts, state, projector -------------
+
+def _key(page, frame, key: str) -> None:
+    """Press ``key`` as a person would: after a click on an empty corner of the first pane."""
+    frame.locator('.k2-pane[data-pane="0"] .k2-canvas').click(position={"x": 3, "y": 3})
+    page.keyboard.press(key)
+
+def test_change_navigator_opens_and_frames_a_change(browser, stages_page):
+    page, frame, requests, _ = _open_stages(browser, stages_page)
+    diff = stages_page[1]
+    groups = frame.evaluate("() => __k2pb.changes.map(g => [g.t, g.fate, g.pane, g.label, "
+                            "g.nodes.length])")
+    fates = frame.evaluate("() => __k2pb.panes[0].d ? JSON.parse(document.getElementById("
+                           "'k2-data').textContent).fates.map(f => f[0]) : []")
+    # every removal at tracing is listed once, by reason: the counts add up to the diff's
+    by_reason: dict[str, int] = {}
+    for t, f, _, _, n in groups:
+        if t == 0 and fates[f] in dict(diff.tracing.removed_by_category):
+            by_reason[fates[f]] = by_reason.get(fates[f], 0) + n
+    assert by_reason == dict(diff.tracing.removed_by_category)
+    changed = sum(n for t, f, _, _, n in groups if t == 1 and fates[f] == "changed")
+    assert changed == sum(diff.freezing.changed.values())
+    # N opens the next change: its box opens (or is framed) and its nodes are marked
+    _key(page, frame, "n")
+    first = frame.evaluate("() => __k2pb.changes[0]")
+    assert frame.evaluate("() => __k2pb.changeCursor") == 0
+    assert frame.locator(f'.k2-pane[data-pane="{first["pane"]}"] .k2-match').count() > 0
+    # a click on a freezing change opens its layer in the trace and frozen panes
+    k = next(i for i, g in enumerate(groups) if g[0] == 1 and fates[g[1]] == "changed")
+    frame.locator(f'#k2-changes .k2-change[data-k="{k}"]').click()
+    label = groups[k][3]
+    for pane in (1, 2):
+        sid = _scope_box(frame, pane, label)
+        assert frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-cluster[data-id="{sid}"]') \
+            .count() == 1
+        assert frame.evaluate(BOX_IN_VIEW, f'.k2-pane[data-pane="{pane}"] .k2-match')
+    # opening the layer shows its constants, with their shapes
+    chips = frame.evaluate("""() => Array.from(document.querySelectorAll(
+        '.k2-pane[data-pane="2"] .k2-chip-const text')).map(t => t.textContent)""")
+    assert any(c.startswith("const  (") and "B" in c for c in chips), chips
+    assert frame.evaluate("() => __k2pb.errors") == [] and outside_requests(requests) == []
+    page.close()
+
+
+def test_search_field_results_and_shortcuts(browser, stages_page):
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    # by name, "conv2" finds conv2's nodes only (not conv1's Conv2D)
+    _key(page, frame, "/")
+    assert frame.evaluate("() => document.activeElement.id") == "k2-find"
+    frame.locator("#k2-find").fill("conv2_1/")
+    frame.wait_for_selector("#k2-results .k2-result", timeout=10_000)
+    names = frame.evaluate("() => __k2pb.found.results.map(r => __k2pb.panes[r[0]]"
+                           ".fullName(r[1]))")
+    assert names and all("conv2_1/" in n for n in names)
+    # by op type
+    frame.locator("#k2-field").select_option("op")
+    frame.locator("#k2-find").fill("^Conv2D$")
+    frame.wait_for_function("() => __k2pb.found && __k2pb.found.text === '^Conv2D$'")
+    ops = frame.evaluate("() => __k2pb.found.results.map(r => __k2pb.panes[r[0]].d.ops["
+                         "__k2pb.panes[r[0]].n.op[r[1]]])")
+    assert ops and set(ops) == {"Conv2D"} and len(ops) == 6  # two convolutions, three stages
+    # Enter goes to the next result: it is opened, selected and in view
+    frame.locator("#k2-find").press("Enter")
+    frame.locator("#k2-find").press("Enter")
+    assert frame.evaluate("() => __k2pb.found.cursor") == 1
+    r = frame.evaluate("() => __k2pb.found.results[1]")
+    assert frame.evaluate(f"() => __k2pb.panes[{r[0]}].selected") == r[1]
+    assert frame.evaluate(BOX_IN_VIEW, f'.k2-pane[data-pane="{r[0]}"] .k2-sel')
+    # by attribute
+    frame.locator("#k2-field").select_option("attr")
+    frame.locator("#k2-find").fill("padding=VALID")
+    frame.wait_for_function("() => __k2pb.found.text === 'padding=VALID'")
+    assert frame.evaluate("() => __k2pb.found.results.length") > 0
+    # ? lists the shortcuts, Esc closes it and the details
+    frame.locator("#k2-find").press("Escape")
+    _key(page, frame, "?")
+    assert frame.locator("#k2-help").is_visible()
+    op = frame.locator('.k2-pane[data-pane="2"] .k2-op').first
+    op.dispatch_event("click")
+    assert frame.locator('.k2-pane[data-pane="2"] .k2-details').is_visible()
+    page.keyboard.press("Escape")
+    assert not frame.locator("#k2-help").is_visible()
+    assert not frame.locator('.k2-pane[data-pane="2"] .k2-details').is_visible()
+    page.close()
+
+
+def test_details_never_cover_the_selected_op(browser, stages_page):
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    for pane in (0, 1, 2):
+        n = frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-op').count()
+        for k in range(min(n, 6)):
+            frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-op').nth(k).dispatch_event("click")
+            overlap = frame.evaluate(f"""() => {{
+              const p = document.querySelector('.k2-pane[data-pane="{pane}"]');
+              const a = p.querySelector('.k2-sel rect.k2-body').getBoundingClientRect();
+              const b = p.querySelector('.k2-details').getBoundingClientRect();
+              return !(a.right < b.left || a.left > b.right || a.bottom < b.top
+                       || a.top > b.bottom);
+            }}""")
+            assert not overlap, (pane, k)
+    page.close()
+
+
+def test_reset_linked_hash_state_and_projector(browser, mnist_pair, tmp_path):
+    out = write_html([str(mnist_pair["train_pb"]), str(mnist_pair["infer_pb"]),
+                      str(mnist_pair["frozen_pb"])], str(tmp_path / "mnist3.html"),
+                     titles=list(STAGES))
+    page, requests, _ = open_page(browser, out, width=1280, height=720)
+    frame = wait_ready(page)
+    first = frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())")
+    sid = _scope_box(frame, 2, frame.evaluate(
+        "() => __k2pb.panes[2].sc.path[__k2pb.panes[2].sc.p.findIndex((p, k) => k > 0 && "
+        "p === 0)]") + "/conv2_1")
+    frame.locator(f'.k2-pane[data-pane="2"] .k2-box[data-id="{sid}"]').dispatch_event("click")
+    opened = frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())")
+    assert all(len(o) > len(f) for o, f in zip(opened, first, strict=True))
+    # the state is in the URL: a reload comes back to it
+    page.wait_for_function("() => location.hash.startsWith('#k2=')", timeout=5_000)
+    views = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    page.reload()
+    frame = wait_ready(page)
+    assert frame.evaluate("() => __k2pb.restored") is True
+    assert frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())") == opened
+    assert frame.evaluate("() => __k2pb.panes.map(p => p.view.k)") == pytest.approx(views,
+                                                                                   abs=1e-3)
+    # Reset resets the linked panes together
+    frame.locator('.k2-pane[data-pane="1"] .k2-reset').click()
+    assert frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())") == first
+    ks = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    assert len(set(ks)) == 1
+    # projector mode: labels of 14 px or more at fit, on 1,280 x 720
+    frame.locator("#k2-proj-btn").click()
+    _key(page, frame, "f")
+    sizes = frame.evaluate("""() => __k2pb.panes.flatMap(p => Array.from(
+        p.vp.querySelectorAll('.k2-box > text:not(.k2-sub)'))
+        .map(t => +t.getAttribute('font-size') * p.view.k))""")
+    assert sizes and min(sizes) >= 14, min(sizes)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "mnist_projector.png"))
+    assert frame.evaluate("() => __k2pb.errors") == [] and outside_requests(requests) == []
+    page.close()
+
+
+def test_the_notebook_frame_sizes_itself(browser, stages_page):
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    asked = frame.evaluate("() => __k2pb.askedHeight")
+    assert asked and 420 <= asked <= 1100
+    page.wait_for_function(f"() => document.querySelector('iframe').getBoundingClientRect()"
+                           f".height >= {asked - 2}", timeout=5_000)
+    page.close()
