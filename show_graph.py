@@ -4,15 +4,9 @@ A thin re-export for notebooks written before the viewer moved into the package;
 ``from keras2pb import show_graph, show_graphs`` (keras2pb/show.py).
 """
 
-from keras2pb.show import (
-    BACKENDS,
-    STAGE_TITLES,
-    GraphView,
-    show_graph,
-    show_graphs,
-    stage_graphs,
-    stop_tensorboards,
-)
+from keras2pb.freezing.stages import STAGE_TITLES, stage_graphs
+from keras2pb.show import GraphView, show_graph, show_graphs, stop_tensorboards
+from keras2pb.viewer.notebook import BACKENDS
 
 __all__ = ["BACKENDS", "STAGE_TITLES", "GraphView", "show_graph", "show_graphs", "stage_graphs",
            "stop_tensorboards"]

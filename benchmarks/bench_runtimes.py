@@ -22,7 +22,7 @@ import tensorflow as tf  # noqa: E402
 
 import keras2pb  # noqa: E402
 from keras2pb.fileio import atomic_write_text  # noqa: E402
-from keras2pb.optional import missing_modules  # noqa: E402
+from keras2pb.runtime.optional import missing_modules  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "build" / "benchmarks" / "runtimes.json"
@@ -86,9 +86,9 @@ print(json.dumps({{"import_tf_s": t1 - t0, "load_s": t2 - t1, "first_call_s": t3
 def _start_to_prediction(pb: Path, side: dict[str, Any], shape: tuple[int, ...], folder: Path,
                          log: Callable[[str], None], runs: int = 5) -> dict[str, Any]:
     """Wall time of a new process that loads the .pb and prints one prediction: the C client
-    (keras2pb/c/predict.c) against ``python -c "import keras2pb; ..."``, interleaved, median
+    (keras2pb/runtime/c/predict.c) against ``python -c "import keras2pb; ..."``, interleaved, median
     of ``runs`` each. Empty when there is no C compiler."""
-    from keras2pb.c_client import build_c_client, c_command, c_compiler
+    from keras2pb.runtime.c_client import build_c_client, c_command, c_compiler
 
     if c_compiler() is None:
         log("no C compiler: C client not timed")
@@ -167,7 +167,7 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     have = {rt: not missing_modules(rt) for rt in ("opencv", "onnx")}
     onnx_model = None
     if have["onnx"]:
-        from keras2pb.onnx import OnnxModel, export_onnx
+        from keras2pb.runtime.onnx_export import OnnxModel, export_onnx
 
         t0 = time.perf_counter()
         export_onnx(files["pb"], files["onnx"])
@@ -213,7 +213,7 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
         diffs = {k: float(np.max(np.abs(np.asarray(_first(fns[k]())) - reference)))
                  for k in fns}
         if have["opencv"]:
-            from keras2pb.opencv import run_opencv
+            from keras2pb.runtime.opencv import run_opencv
 
             run = run_opencv(files["opencv_pb"], x, repeats=reps + warm)
             times["OpenCV DNN"] = run.seconds[warm:]

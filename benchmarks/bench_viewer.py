@@ -74,8 +74,8 @@ STAGES = ["training step", "inference trace", "frozen graph"]
 
 def stage_files(model, folder: Path, name: str) -> list[Path]:
     """Write the model's three stages as .pb files; return their paths."""
-    from keras2pb.freezing import freeze, inference_graph
-    from keras2pb.training_step import training_graph
+    from keras2pb.freezing.freeze import freeze, inference_graph
+    from keras2pb.freezing.training_step import training_graph
 
     paths = [folder / f"{name}_train.pb", folder / f"{name}_inference.pb", folder / f"{name}.pb"]
     paths[0].write_bytes(training_graph(model).SerializeToString())
@@ -230,7 +230,7 @@ def tensorboard_start(graph_pb: Path, runs: int = 3) -> dict:
     """Median time to write the graph and start a graphs-only TensorBoard, then to answer."""
     import urllib.request
 
-    from keras2pb.graphio import read_graph_def
+    from keras2pb.graph.reading import read_graph_def
     from keras2pb.viewer import tbserver
 
     gd = read_graph_def(graph_pb)
@@ -284,7 +284,7 @@ def main() -> None:
     from keras2pb.fileio import atomic_write_text
 
     def mnist():
-        from keras2pb.models import mnist_cnn
+        from keras2pb.tutorial.models import mnist_cnn
 
         return mnist_cnn()
 
@@ -397,7 +397,7 @@ def print_tables(results: dict) -> None:
 
 
 def _nodes(path: Path) -> list:
-    from keras2pb.graphio import read_graph_def
+    from keras2pb.graph.reading import read_graph_def
 
     return list(read_graph_def(path, light=True).node)
 

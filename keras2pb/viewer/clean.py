@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import copy
 import sys
-from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from ..signature import node_name
+from ..graph.nodes import DT_RESOURCE, CleanGraph, ViewNode, input_name, top_level_refs
 
 if TYPE_CHECKING:  # works on TensorFlow's GraphDef and TensorBoard's copy alike
     from tensorflow.core.framework.graph_pb2 import GraphDef
     from tensorflow.core.framework.node_def_pb2 import NodeDef
-
-DT_RESOURCE = 20  # tensorflow.DataType.DT_RESOURCE
 
 #: Ops that never get a box of their own: they are shown inside the ops that consume them.
 FOLDED_OPS = frozenset({"Const", "HostConst", "VarHandleOp", "VariableV2", "Variable", "NoOp"})
@@ -46,42 +43,6 @@ def strip_consts(graph_def: GraphDef, max_const_size: int = 32) -> GraphDef:
                 if len(values) > max_const_size:
                     del values[:]
     return out
-
-
-@dataclass
-class ViewNode:
-    """One node of the cleaned graph: what the viewer draws or folds into a consumer."""
-
-    name: str
-    op: str
-    inputs: list[int] = field(default_factory=list)  # data inputs (not folded), node indices
-    folded: list[int] = field(default_factory=list)  # folded nodes this one consumes
-    attrs: list[tuple[str, str]] = field(default_factory=list)
-    shape: str = ""
-    is_folded: bool = False
-    n_control: int = 0  # control inputs dropped
-    #: the NodeDef's inputs as written (``a``, ``a:1``, ``^b``), kept only for top-level
-    #: nodes (no name scope): the diff matches a function's ``Identity``/``NoOp`` by them
-    input_refs: tuple[str, ...] = ()
-
-
-@dataclass
-class CleanGraph:
-    """All nodes of a GraphDef (folded ones included) with data edges between shown ones."""
-
-    nodes: list[ViewNode]
-    index: dict[str, int]
-    n_functions: int = 0
-
-    @property
-    def shown(self) -> list[int]:
-        """Indices of the nodes that get a box of their own (not folded)."""
-        return [i for i, n in enumerate(self.nodes) if not n.is_folded]
-
-
-def input_name(ref: str) -> tuple[str, bool]:
-    """Split a NodeDef input reference into (node name, is control edge): ``^a`` or ``a:1``."""
-    return node_name(ref), ref.startswith("^")
 
 
 _DTYPE_NAMES = {"float": "float32", "double": "float64", "half": "float16"}
@@ -231,7 +192,7 @@ def clean_graph(graph_def: GraphDef, shapes: dict[str, str] | None = None) -> Cl
         index[name] = len(nodes)
         kept.append(node)
         nodes.append(ViewNode(name, node.op, attrs=node_attrs(node, attr_memo), shape=shape,
-                              is_folded=_is_foldable(node), input_refs=_top_level_refs(node)))
+                              is_folded=_is_foldable(node), input_refs=top_level_refs(node)))
     raw_inputs: list[list[int]] = [[] for _ in nodes]
     for i, node in enumerate(kept):
         ins = raw_inputs[i]
@@ -259,28 +220,6 @@ def clean_graph(graph_def: GraphDef, shapes: dict[str, str] | None = None) -> Cl
             seen.add(j)
             (n.folded if nodes[j].is_folded else n.inputs).append(j)
     return CleanGraph(nodes, index, n_functions=len(graph_def.library.function))
-
-
-def _top_level_refs(node: NodeDef) -> tuple[str, ...]:
-    """The inputs of a node without a name scope (see ``ViewNode.input_refs``), else ()."""
-    return tuple(node.input) if "/" not in node.name else ()
-
-
-def names_graph(graph_def: GraphDef) -> CleanGraph:
-    """Only node names and op types (and whether a Placeholder holds a variable handle, and
-    the inputs of top-level nodes): what a diff needs, without the cost of attributes,
-    shapes and edges."""
-    nodes: list[ViewNode] = []
-    index: dict[str, int] = {}
-    for node in graph_def.node:
-        if node.name in index:
-            continue
-        resource = (node.op == "Placeholder" and "dtype" in node.attr
-                    and node.attr["dtype"].type == DT_RESOURCE)
-        index[node.name] = len(nodes)
-        nodes.append(ViewNode(node.name, node.op, attrs=[("dtype", "resource")] if resource
-                              else [], input_refs=_top_level_refs(node)))
-    return CleanGraph(nodes, index)
 
 
 def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]:

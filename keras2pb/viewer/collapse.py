@@ -6,7 +6,7 @@ import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from .clean import CleanGraph
+from ..graph.nodes import CleanGraph
 
 #: A scope with more direct boxes than this gets its same-type ops grouped ("Mul ×120"),
 #: then, if still too crowded, its boxes split into parts of ``CHUNK_SIZE``.

@@ -19,16 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..fileio import atomic_write_text
-from ..optypes import CATEGORY_LABELS, freeze_change
-from .clean import CleanGraph, ViewNode, clean_graph, infer_shapes
-from .collapse import (
-    MAX_BOXES,
-    Hierarchy,
-    build_hierarchy,
-    initial_expansion,
-    visible_graph,
-)
-from .diff import (
+from ..graph.diff import (
     CATEGORIES,
     NodeDiff,
     StageDiff,
@@ -37,6 +28,16 @@ from .diff import (
     diff_graphs,
     diff_stages,
     twins,
+)
+from ..graph.nodes import CleanGraph, ViewNode
+from ..graph.optypes import CATEGORY_LABELS, freeze_change
+from .clean import clean_graph, infer_shapes
+from .collapse import (
+    MAX_BOXES,
+    Hierarchy,
+    build_hierarchy,
+    initial_expansion,
+    visible_graph,
 )
 
 if TYPE_CHECKING:
@@ -642,7 +643,7 @@ def write_html(paths: list[str], output_path: str, titles: list[str] | None = No
     unwritable output.
     """
     from ..errors import Keras2pbError
-    from ..graphio import read_graph_def
+    from ..graph.reading import read_graph_def
 
     paths = [os.fspath(p) for p in paths]
     if len(paths) not in (1, 2, 3):

@@ -1,5 +1,5 @@
-"""The C client: keras2pb/c/predict.c compiled with gcc against the TensorFlow wheel's C API,
-run as a real process on real .pb files and compared with keras2pb.load."""
+"""The C client: keras2pb/runtime/c/predict.c compiled with gcc against the TensorFlow wheel's C
+API, run as a real process on real .pb files and compared with keras2pb.load."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 
 from keras2pb import Keras2pbError, load
-from keras2pb.c_client import build_c_client, c_command, parse_c_output, run_c_client
+from keras2pb.runtime.c_client import build_c_client, c_command, parse_c_output, run_c_client
 
 
 def _python_outputs(pb, feeds):
     with load(pb) as graph:
-        out = graph(feeds)
-        return out if isinstance(out, dict) else {graph.outputs[0].name: out}
+        return graph.run(feeds)
 
 
 @pytest.mark.parametrize("batch", [1, 4])

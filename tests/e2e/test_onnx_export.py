@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from keras2pb import Keras2pbError
-from keras2pb.onnx import OnnxModel, export_onnx
+from keras2pb.runtime.onnx_export import OnnxModel, export_onnx
 from tests.fixtures.runtimes import CASES, argmax_agrees, max_diff
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from keras2pb import Keras2pbError, load
-from keras2pb.graphio import read_graph_def
-from keras2pb.opencv import run_opencv
-from keras2pb.opencv_graph import opencv_layer_name
+from keras2pb.graph.opencv_rewrite import opencv_layer_name
+from keras2pb.graph.reading import read_graph_def
+from keras2pb.runtime.opencv import run_opencv
 from tests.fixtures.runtimes import CASES, argmax_agrees, max_diff
 
 
@@ -54,8 +54,8 @@ def test_issue_13_model_is_rewritten_for_any_batch(runtime_zoo):
 def test_opencv_reads_the_onnx_export(runtime_zoo, tmp_path):
     # Every fast model at batch 1 and 4 through this route: the support matrix's "OpenCV via
     # ONNX" column (tests/e2e/test_support_matrix.py). Here: the API, on the two-input model.
-    from keras2pb.onnx import export_onnx
-    from keras2pb.opencv import run_opencv_onnx
+    from keras2pb.runtime.onnx_export import export_onnx
+    from keras2pb.runtime.opencv import run_opencv_onnx
 
     z = runtime_zoo["two_io"]
     onnx_path = export_onnx(z["pb"], tmp_path / "two_io.onnx")
@@ -67,8 +67,8 @@ def test_opencv_reads_the_onnx_export(runtime_zoo, tmp_path):
 
 
 def test_onnx_route_refuses_bad_files_and_feeds(runtime_zoo, tmp_path):
-    from keras2pb.onnx import export_onnx
-    from keras2pb.opencv import run_opencv_onnx
+    from keras2pb.runtime.onnx_export import export_onnx
+    from keras2pb.runtime.opencv import run_opencv_onnx
 
     z = runtime_zoo["two_io"]
     onnx_path = export_onnx(z["pb"], tmp_path / "two.onnx")
@@ -202,7 +202,7 @@ def test_control_flow_is_refused_before_anything_is_written(tmp_path):
 def _opencv_matches_keras(model, tmp_path, name):
     """Freeze ``model`` for OpenCV, run it at batch 1 and 4; return (sidecar, non-Const ops)."""
     from keras2pb import freeze
-    from keras2pb.support_matrix import nontrivial_weights
+    from tests.helpers.support_matrix import nontrivial_weights
 
     nontrivial_weights(model, 0)
     pb = tmp_path / f"{name}.opencv.pb"
@@ -265,7 +265,7 @@ def test_explicit_consts_writes_out_implicit_values():
     import tensorflow as tf
     from tensorflow.core.framework.graph_pb2 import GraphDef
 
-    from keras2pb.opencv_graph import explicit_consts
+    from keras2pb.graph.opencv_rewrite import explicit_consts
 
     gd = GraphDef()
     cases = {"zeros": np.zeros((1, 1, 1, 3), np.float32), "splat": np.full((2, 2), 0.5, np.float32),
@@ -292,7 +292,7 @@ def test_rewrites_leave_other_dtypes_and_missing_attrs_alone():
     stays as it is, and no attribute is added to a node that lacked it."""
     import tensorflow as tf
 
-    from keras2pb.opencv_graph import lone_bias_adds_to_depthwise, one_pixel_depthwise
+    from keras2pb.graph.opencv_rewrite import lone_bias_adds_to_depthwise, one_pixel_depthwise
 
     graph = tf.Graph()
     with graph.as_default():

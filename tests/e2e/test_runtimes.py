@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from keras2pb import Keras2pbError
-from keras2pb.optional import MODULES_ENV, missing_modules
-from keras2pb.runtimes import format_table, verify_runtimes
+from keras2pb.runtime.compare import format_table, verify_runtimes
+from keras2pb.runtime.optional import MODULES_ENV, missing_modules
 
 ALL = ["tf", "opencv", "onnx", "opencv-onnx"]
 GONE = "cv2=keras2pb_no_such_cv2,onnxruntime=keras2pb_no_such_ort"
@@ -113,8 +113,9 @@ def test_core_does_not_import_the_runtimes():
     # Keras itself imports cv2 when it is installed; keras2pb must add none of them.
     code = ("import sys, keras, tensorflow; names = ('cv2', 'onnxruntime', 'tf2onnx', 'onnx'); "
             "before = {m for m in names if m in sys.modules}; "
-            "import keras2pb.freezing, keras2pb.loading, keras2pb.verifying, keras2pb.cli, "
-            "keras2pb.opencv, keras2pb.onnx, keras2pb.runtimes; "
+            "import keras2pb.freezing.freeze, keras2pb.runtime.frozen_graph, "
+            "keras2pb.runtime.verify, keras2pb.cli, "
+            "keras2pb.runtime.opencv, keras2pb.runtime.onnx_export, keras2pb.runtime.compare; "
             "print(sorted(m for m in names if m in sys.modules and m not in before))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)
@@ -126,7 +127,7 @@ def test_check_lists_the_runtimes_and_says_what_is_missing(monkeypatch):
     import cv2
     import onnxruntime
 
-    from keras2pb.envcheck import CHECKS, _run_one
+    from keras2pb.tutorial.readiness import CHECKS, _run_one
 
     name = "other runtimes (notebook 05)"
     fn = dict(CHECKS)[name]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from keras2pb.support_matrix import BATCHES, COLUMNS, Cell, check_model, markdown, rows
+from tests.helpers.support_matrix import BATCHES, COLUMNS, Cell, check_model, markdown, rows
 
 FAST = [r for r in rows() if not r.slow]
 SLOW = [r for r in rows() if r.slow]

@@ -37,7 +37,7 @@ side = keras2pb.freeze(model, "mnist_cnn.pb")
 with keras2pb.load("mnist_cnn.pb") as graph:
     probs = graph(x_test)
 np.save("digits.npy", x_test)
-from keras2pb.c_client import build_c_client, run_c_client
+from keras2pb.runtime.c_client import build_c_client, run_c_client
 c_probs = run_c_client(build_c_client("predict"), "mnist_cnn.pb", x_test)["probs"]
 view = keras2pb.show_graphs(model, "mnist_cnn.pb")
 view.save("graphs.html")
@@ -93,11 +93,12 @@ def installed(tmp_path_factory) -> dict:
 
 def test_the_wheel_holds_the_library_its_data_and_no_tests(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    for needed in ("keras2pb/show.py", "keras2pb/sample/mnist_sample.npz",
-                   "keras2pb/sample/README.md", "keras2pb/templates/offline_html.j2",
+    for needed in ("keras2pb/show.py", "keras2pb/tutorial/sample/mnist_sample.npz",
+                   "keras2pb/tutorial/sample/README.md",
+                   "keras2pb/tutorial/templates/offline_html.j2",
                    "keras2pb/viewer/assets/viewer.js",
                    "keras2pb/viewer/assets/vendor/dagre/dagre.min.js",
-                   "keras2pb/c/predict.c", "keras2pb/c/build.sh"):
+                   "keras2pb/runtime/c/predict.c", "keras2pb/runtime/c/build.sh"):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("tests/", "show_graph", "keras2pb/fuzzing"))]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from keras2pb.graphio import as_graph_def
+from keras2pb.graph.reading import as_graph_def
 
 _HOSTILE = ["</script><script>alert(1)</script>", "ReadFile", "PyFunc", "", "\x00", "a" * 300,
             "../../etc/passwd", "import/x:0", "^ctrl", "x:99", "WriteFile", "NotAnOp"]
@@ -82,9 +82,9 @@ def mutate_fields(gd: GraphDef, rng: random.Random) -> GraphDef:
 
 def seed_graphs(workdir: Path) -> list[tuple[bytes, GraphDef]]:
     """Freeze two small real models into ``workdir``; return their bytes and GraphDefs."""
-    from keras2pb.freezing import freeze
-    from keras2pb.graphio import read_graph_def
-    from keras2pb.models import mnist_cnn, two_io_model
+    from keras2pb.freezing.freeze import freeze
+    from keras2pb.graph.reading import read_graph_def
+    from keras2pb.tutorial.models import mnist_cnn, two_io_model
 
     seeds = []
     for model in (mnist_cnn(), two_io_model()):
@@ -100,13 +100,13 @@ def run_case(seeds: list[tuple[bytes, GraphDef]], case_seed: int, workdir: Path,
 
     The file goes through ``inspect``, the viewer's data builder (if given), ``load`` and
     (with ``run``) one call on zeros. Running a damaged graph can crash TensorFlow itself
-    (see ``keras2pb.isolation``): run it only where a crash cannot take the caller down.
+    (see ``keras2pb.runtime.isolation``): run it only where a crash cannot take the caller down.
     Returns ``"ok"`` or ``"error"`` (a one-line Keras2pbError); any other
     exception propagates: that is a bug.
     """
     from keras2pb.errors import Keras2pbError
-    from keras2pb.graphinfo import inspect
-    from keras2pb.loading import load, zero_feeds
+    from keras2pb.graph.summary import inspect
+    from keras2pb.runtime.frozen_graph import load, zero_feeds
 
     rng = random.Random(case_seed)
     data, gd = seeds[rng.randrange(len(seeds))]

@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from keras2pb.models import mnist_cnn
+from keras2pb.tutorial.models import mnist_cnn
 from tests.helpers.custom_layers import custom_model
 
 

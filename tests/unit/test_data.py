@@ -10,7 +10,7 @@ import pytest
 
 import keras2pb
 from keras2pb import Keras2pbError, load_mnist
-from keras2pb.data import SAMPLE_PATH
+from keras2pb.tutorial.data import SAMPLE_PATH
 
 
 def test_sample_shapes_types_and_ranges():
@@ -25,7 +25,7 @@ def test_sample_shapes_types_and_ranges():
 
 def test_sample_ships_inside_the_package():
     # package data (pyproject.toml), so a wheel install has it too (tests/e2e/test_wheel.py)
-    package = Path(keras2pb.__file__).resolve().parent
+    package = Path(keras2pb.__file__).resolve().parent / "tutorial"
     assert SAMPLE_PATH.is_file() and SAMPLE_PATH.parent == package / "sample"
     assert (package / "sample" / "README.md").is_file()  # the CC BY-SA attribution
 

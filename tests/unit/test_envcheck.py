@@ -1,4 +1,4 @@
-"""Tests for keras2pb.envcheck: the real checks pass here, a broken setup shows a red line."""
+"""keras2pb.tutorial.readiness: the real checks pass here, a broken setup shows a red line."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from keras2pb import envcheck, tutorial
-from keras2pb.envcheck import CHECKS, Check, format_checklist, main_check, run_checks
+from keras2pb import tutorial
 from keras2pb.errors import Keras2pbError
+from keras2pb.tutorial import readiness as envcheck
+from keras2pb.tutorial.readiness import CHECKS, Check, format_checklist, main_check, run_checks
 
 GREEN, RED = "\033[32m", "\033[31m"
 
@@ -117,7 +118,7 @@ def test_outside_a_checkout_the_checkout_only_lines_are_skipped_not_red(monkeypa
     def no_checkout(start=None):
         raise Keras2pbError("not inside the keras2pb repository")
 
-    monkeypatch.setattr(tutorial, "repo_root", no_checkout)  # as in a wheel install
+    monkeypatch.setattr(tutorial.notebooks, "repo_root", no_checkout)  # as in a wheel install
     monkeypatch.delenv("KERAS2PB_MODELS_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     only = {"notebooks", "models/ folder writable", "Python"}

@@ -12,7 +12,7 @@ import pytest
 from keras2pb import Keras2pbError, freeze, inspect, load
 from keras2pb.cli import main
 from keras2pb.fileio import atomic_write_bytes
-from keras2pb.isolation import CHILD_ENV
+from keras2pb.runtime.isolation import CHILD_ENV
 from tests.helpers.hostile_files import make_all
 
 #: A crash by a signal, or TensorFlow's reason with the failing node and what to do.
@@ -103,7 +103,7 @@ def _snapshot(d: str) -> dict[str, tuple[int, int]]:
 
 @pytest.mark.parametrize(("case", "argv", "names", "words"), CASES, ids=[c[0] for c in CASES])
 def test_error_table(case, argv, names, words, files, capfd, monkeypatch):
-    # The CLI runs predict/verify in a child process (keras2pb.isolation). Only the fuzzed
+    # The CLI runs predict/verify in a child process (keras2pb.runtime.isolation). Only the fuzzed
     # graphs need one here (they may crash TensorFlow); the others run in this process (as the
     # child would) to save time. tests/unit/test_isolation.py kills real children with signals.
     if "fuzzing" not in case and "wrong rank" not in case:
@@ -140,7 +140,7 @@ def test_load_with_isolate_relays_the_childs_reason(files):
 
 
 def test_a_pb_and_its_sidecar_are_replaced_together(tmp_path, monkeypatch):
-    from keras2pb.models import mnist_cnn
+    from keras2pb.tutorial.models import mnist_cnn
 
     out = tmp_path / "m.pb"
     out.write_bytes(b"old graph")

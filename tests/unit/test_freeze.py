@@ -10,8 +10,8 @@ import pytest
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from keras2pb import Keras2pbError, freeze
-from keras2pb.graphcheck import check_frozen, training_ops
-from keras2pb.models import mnist_cnn
+from keras2pb.graph.checks import check_frozen, training_ops
+from keras2pb.tutorial.models import mnist_cnn
 from tests.helpers.custom_layers import custom_model
 
 

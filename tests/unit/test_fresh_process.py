@@ -16,8 +16,7 @@ cases = json.loads(sys.argv[1])
 for name, case in cases.items():
     feeds = dict(np.load(case["feeds"]))
     with keras2pb.load(case["pb"]) as graph:
-        y = graph(feeds)
-        y = y if isinstance(y, dict) else {graph.output_names[0]: y}
+        y = graph.run(feeds)
         classic = graph.session.run([f"import/{o.tensor}" for o in graph.outputs],
                                     {f"import/{i.tensor}": feeds[i.name] for i in graph.inputs})
         tf2 = [t.numpy() for t in graph.function(*[feeds[i.name] for i in graph.inputs])]

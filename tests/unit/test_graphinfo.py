@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from keras2pb import compare, inspect, training_graph
-from keras2pb.graphcheck import training_ops
-from keras2pb.models import bn_cnn, mnist_cnn, two_io_model
+from keras2pb.graph.checks import training_ops
+from keras2pb.tutorial.models import bn_cnn, mnist_cnn, two_io_model
 
 
 def test_inspect_reports_nodes_ops_inputs_outputs_size(mnist_pb):

@@ -15,9 +15,9 @@ HEAVY = {"tensorflow", "keras", "h5py", "tf2onnx", "onnx", "onnxruntime", "cv2",
 #: Leaf modules and the only keras2pb modules each may import (at any level).
 LEAVES = {
     "keras2pb.errors": set(),
-    "keras2pb.optional": {"keras2pb.errors"},
-    "keras2pb.timing": set(),
-    "keras2pb.signature": {"keras2pb.errors"},
+    "keras2pb.runtime.optional": {"keras2pb.errors"},
+    "keras2pb.runtime.timing": set(),
+    "keras2pb.graph.signature": {"keras2pb.errors"},
 }
 
 
@@ -136,7 +136,50 @@ def test_no_import_cycles():
 def test_function_level_imports_are_seen():
     graph = _graph()
     # runtimes imports opencv only inside functions; a checker blind to that would miss it
-    assert "keras2pb.opencv" in graph["keras2pb.runtimes"]
+    assert "keras2pb.runtime.opencv" in graph["keras2pb.runtime.compare"]
+
+
+#: What each subpackage may import from keras2pb besides itself: layers point one way. The
+#: graph code never imports the viewer, the runtimes or Keras-side code; the viewer draws
+#: GraphDefs and never calls back into freezing; nothing in the library imports the tutorial.
+LAYERS = {
+    "keras2pb.graph": {"keras2pb.errors", "keras2pb.fileio", "keras2pb.versions"},
+    "keras2pb.freezing": {"keras2pb.errors", "keras2pb.fileio", "keras2pb.versions",
+                          "keras2pb.graph"},
+    "keras2pb.runtime": {"keras2pb.errors", "keras2pb.fileio", "keras2pb.versions",
+                         "keras2pb.graph", "keras2pb.freezing"},
+    "keras2pb.viewer": {"keras2pb.errors", "keras2pb.fileio", "keras2pb.graph"},
+}
+
+
+def _layer(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_layers_point_one_way():
+    graph = _graph()
+    wrong = []
+    for module, imported in sorted(graph.items()):
+        allowed = LAYERS.get(_layer(module))
+        if allowed is None:
+            continue
+        for name in sorted(imported):
+            layer = _layer(name)
+            if layer != _layer(module) and layer not in allowed:
+                wrong.append(f"{module} -> {name}")
+    assert wrong == []
+
+
+def test_the_checker_sees_a_wrong_way_import():
+    graph = _graph()
+    assert "keras2pb.graph.nodes" in graph["keras2pb.graph.diff"]
+    assert _layer("keras2pb.viewer.page") == "keras2pb.viewer"
+    assert "keras2pb.graph" not in LAYERS["keras2pb.graph"]  # the own layer is always allowed
+
+
+def test_at_most_twelve_top_level_modules():
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= 12, top
 
 
 def test_leaf_modules_import_nothing_heavy():
@@ -150,8 +193,9 @@ def test_leaf_modules_import_nothing_heavy():
 
 
 def test_the_opencv_child_starts_without_tensorflow_or_keras():
-    """``python -m keras2pb.opencv`` (OpenCV's child) needs neither TensorFlow nor Keras."""
-    code = ("import sys, keras2pb.opencv, keras2pb.signature, keras2pb.optional; "
+    """``python -m keras2pb.runtime.opencv`` (OpenCV's child) needs neither TensorFlow nor Keras."""
+    code = ("import sys, keras2pb.runtime.opencv, keras2pb.graph.signature, "
+            "keras2pb.runtime.optional; "
             "print(sorted(m for m in ('tensorflow', 'keras', 'h5py') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, cwd=PACKAGE.parent)

@@ -1,4 +1,4 @@
-"""keras2pb.isolation: a child killed by a real signal becomes a one-line error, everywhere."""
+"""keras2pb.runtime.isolation: a child killed by a real signal becomes a one-line error."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from keras2pb import Keras2pbError, load
 from keras2pb.cli import main
-from keras2pb.isolation import own_lines, run_child, signal_name
+from keras2pb.runtime.isolation import own_lines, run_child, signal_name
 
 DYING = Path(__file__).resolve().parents[1] / "helpers" / "dying_child"
 

@@ -52,9 +52,7 @@ def test_legacy_h5_freezes_and_predicts_the_recorded_outputs(name, tmp_path):
     assert sorted(i["name"] for i in sidecar["inputs"]) == sorted(xs)
     assert sorted(o["keras_output"] for o in sidecar["outputs"]) == sorted(ys)
     with load(tmp_path / f"{name}.pb") as graph:
-        got = graph(xs)
-        if not isinstance(got, dict):
-            got = {graph.outputs[0].name: got}
+        got = graph.run(xs)
     for out in sidecar["outputs"]:
         want = ys[out["keras_output"]]
         assert got[out["name"]].shape == want.shape

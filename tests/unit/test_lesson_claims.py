@@ -27,7 +27,7 @@ def stages():
     import keras
 
     import keras2pb
-    from keras2pb.freezing import freeze_model
+    from keras2pb.freezing.freeze import freeze_model
 
     keras.utils.set_random_seed(0)
     model = keras2pb.mnist_cnn()

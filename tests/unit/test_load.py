@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from keras2pb import Keras2pbError, load, load_mnist
-from keras2pb.signature import closest_names
+from keras2pb.graph.signature import closest_names
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,10 @@ def test_package_exports_and_the_root_re_export():
     assert keras2pb.show_graph is show.show_graph and keras2pb.show_graphs is show.show_graphs
     assert {"show_graph", "show_graphs"} <= set(dir(keras2pb))
     # The repository root's show_graph.py (for older notebooks) is the same code, re-exported.
-    code = ("import show_graph, keras2pb.show as s; "
-            "print(all(getattr(show_graph, n) is getattr(s, n) for n in show_graph.__all__))")
+    code = ("import show_graph, keras2pb.show as s, keras2pb.freezing.stages as st, "
+            "keras2pb.viewer.notebook as nb; print(all(getattr(show_graph, n) is getattr("
+            "s, n, None) or getattr(show_graph, n) is getattr(st, n, getattr(nb, n, None)) "
+            "for n in show_graph.__all__))")
     proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
                           capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "True", proc.stderr[-2000:]

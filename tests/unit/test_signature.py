@@ -1,4 +1,4 @@
-"""keras2pb.signature: the sidecar JSON's one home, node names, and feeds that fit a graph."""
+"""keras2pb.graph.signature: the sidecar JSON's one home, node names, and feeds that fit a graph."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras2pb import Keras2pbError
-from keras2pb.signature import (
+from keras2pb.graph.signature import (
     Signature,
     TensorInfo,
     as_feeds,
@@ -102,7 +102,7 @@ def test_extra_keys_such_as_opencv_keep_their_place():
 
 def test_freeze_writes_what_signature_reads(tmp_path):
     from keras2pb import freeze
-    from keras2pb.models import two_io_model
+    from keras2pb.tutorial.models import two_io_model
 
     returned = freeze(two_io_model(), tmp_path / "m.pb")
     text = sidecar_path(tmp_path / "m.pb").read_text()

@@ -1,6 +1,6 @@
 """The three stages of freezing: training step -> inference trace -> frozen graph.
 
-The inference trace (``keras2pb.inference_graph``), the one op taxonomy (``keras2pb.optypes``,
+The inference trace (``keras2pb.inference_graph``), the one op taxonomy (``keras2pb.graph.optypes``,
 used by graphcheck and the viewer), the node-level three-stage diff (``compare_stages``,
 ``StageDiff``), and ``show_graphs`` with three graphs or a model plus its ``.pb``.
 """
@@ -14,10 +14,11 @@ from collections import Counter
 import pytest
 
 import keras2pb
-from keras2pb import optypes, show
+from keras2pb import show
 from keras2pb.errors import Keras2pbError
-from keras2pb.graphcheck import is_training_op, training_ops
-from keras2pb.graphinfo import GraphDiff
+from keras2pb.graph import optypes
+from keras2pb.graph.checks import is_training_op, training_ops
+from keras2pb.graph.summary import GraphDiff
 from keras2pb.viewer import StageDiff, clean_graph, diff_stages, write_html
 from keras2pb.viewer import category as viewer_category
 from tests.fixtures.viewer import small_graph_def
@@ -144,8 +145,8 @@ def test_a_functions_identity_and_noop_match_only_with_the_same_inputs():
     assert d.freezing.left_status[-3:] == ["kept"] * 3 and not d.removed_at_freezing
     assert "added at tracing 4 (Identity 2, NoOp 1, Reshape 1)" in d.summary()
     # two-graph diff and the viewer's cross-pane links agree
+    from keras2pb.graph.diff import twins
     from keras2pb.viewer import diff_graphs
-    from keras2pb.viewer.diff import twins
 
     pair = diff_graphs(clean_graph(train), clean_graph(frozen))
     assert [st for n, st in zip(train.node, pair.left_status, strict=True)

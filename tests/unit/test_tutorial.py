@@ -344,7 +344,7 @@ def test_the_notebook_kernel_sets_the_tensorflow_log_level_from_its_start(tmp_pa
 
 
 def test_source_excerpt_shows_the_real_train_step():
-    from keras2pb import training_step
+    from keras2pb.freezing import training_step
 
     text = tutorial.source_excerpt(training_step.training_graph, "@tf.function", "return loss")
     assert text.startswith("@tf.function") and text.endswith("return loss")

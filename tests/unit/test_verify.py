@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from keras2pb import verify
-from keras2pb.models import mnist_cnn
+from keras2pb.tutorial.models import mnist_cnn
 
 
 def test_verify_agrees_for_every_case(zoo):

@@ -294,7 +294,7 @@ def test_crowded_scopes_are_grouped_by_name_prefix():
 
 
 def test_names_graph_keeps_what_a_diff_needs():
-    from keras2pb.viewer.clean import names_graph
+    from keras2pb.graph.nodes import names_graph
 
     gd = small_graph_def()
     h = gd.node.add(name="handle", op="Placeholder")

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from .graphcheck import all_nodes, training_ops, unknown_ops, unsafe_ops
-from .graphio import as_graph_def
+from ..versions import require_supported
+from .checks import all_nodes, training_ops, unknown_ops, unsafe_ops
+from .reading import as_graph_def
 from .signature import TensorInfo, discover_io, read_signature
-from .versions import require_supported
 
 require_supported()  # an old TensorFlow fails here (`keras2pb inspect` too), naming the minimum
 
 if TYPE_CHECKING:
-    from .viewer.diff import StageDiff
+    from .diff import StageDiff
 
 
 def op_histogram(gd: GraphDef) -> dict[str, int]:
@@ -156,8 +156,8 @@ def compare_stages(training: Any, inference: Any, frozen: Any,
     …". Nodes are matched by name, and a function's ``Identity``/``NoOp`` nodes also by their
     inputs (``viewer.diff.same_node``). Raises Keras2pbError for unreadable files.
     """
-    from .viewer.clean import names_graph
-    from .viewer.diff import diff_stages
+    from .diff import diff_stages
+    from .nodes import names_graph
 
     graphs = [names_graph(as_graph_def(g)) for g in (training, inference, frozen)]
     return diff_stages(*graphs, titles=titles)

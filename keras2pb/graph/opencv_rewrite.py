@@ -2,7 +2,7 @@
 
 One grappler pass, then rewrites with the same arithmetic, each for something OpenCV's
 TensorFlow importer gets wrong (each docstring says what). Imports TensorFlow only inside the
-functions, so ``keras2pb.opencv``'s child process, which never rewrites, does not load it.
+functions, so ``keras2pb.runtime.opencv``'s child process, which never rewrites, does not load it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import Keras2pbError
+from ..errors import Keras2pbError
 from .signature import Signature, node_name
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ import keras
 import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from .errors import Keras2pbError, one_line
-from .kerasio import model_structures, output_names
+from ..errors import Keras2pbError, one_line
+from .keras_files import model_structures, output_names
 
 _SPARSE_LOSSES = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
 

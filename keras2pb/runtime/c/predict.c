@@ -1,6 +1,6 @@
 /* predict.c: run a frozen TensorFlow graph (.pb) from C, with no Python.
  *
- * Build: bash keras2pb/c/build.sh [OUT]   (finds TensorFlow's C API in the installed wheel)
+ * Build: bash keras2pb/runtime/c/build.sh [OUT]   (finds TensorFlow's C API in the installed wheel)
  * Usage: predict GRAPH.pb -i NAME=FILE [-i NAME=FILE ...] -o NAME [-o NAME ...]
  *   -i  an input: the tensor name from the sidecar (image or image:0) and a file: a .npy
  *       array (float32, C order) or raw little-endian float32 with its shape after a colon:

@@ -1,8 +1,8 @@
-"""The C client (``keras2pb/c/predict.c``): build it against the installed TensorFlow, run it.
+"""The C client (``keras2pb/runtime/c/predict.c``): build it against this TensorFlow, run it.
 
 The C program loads a frozen ``.pb`` through TensorFlow's C API (shipped in the pip wheel) with
 no Python at all; this module is how the tests, the benchmark, the support matrix and notebook
-05 compile it (``keras2pb/c/build.sh``) and compare what it prints with ``keras2pb.load``.
+05 compile it (``keras2pb/runtime/c/build.sh``) and compare what it prints with ``keras2pb.load``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Keras2pbError, one_line
+from ..errors import Keras2pbError, one_line
+from ..graph.signature import as_feeds, node_name, require_signature
 from .isolation import run_child
-from .signature import as_feeds, node_name, require_signature
 
 #: The C sources and their build script.
 C_DIR = Path(__file__).resolve().parent / "c"
@@ -32,8 +32,8 @@ def c_compiler() -> str | None:
 
 
 def build_c_client(out: str | os.PathLike, timeout: float = 300) -> Path:
-    """Compile ``keras2pb/c/predict.c`` into ``out`` with ``keras2pb/c/build.sh`` (headers
-    and libraries of this Python's TensorFlow, found with ``tf.sysconfig``).
+    """Compile ``keras2pb/runtime/c/predict.c`` into ``out`` with ``c/build.sh`` beside it
+    (headers and libraries of this Python's TensorFlow, found with ``tf.sysconfig``).
 
     Returns ``out`` as an absolute path (a bare name would not run from elsewhere). Raises
     Keras2pbError when there is no C compiler, the sources are missing (a damaged install) or
@@ -43,7 +43,7 @@ def build_c_client(out: str | os.PathLike, timeout: float = 300) -> Path:
     script = C_DIR / "build.sh"
     if not script.is_file():
         raise Keras2pbError(f"{script}: missing; reinstall keras2pb (the C client ships in "
-                            "the package, keras2pb/c)")
+                            "the package, keras2pb/runtime/c)")
     if c_compiler() is None:
         raise Keras2pbError(f"no C compiler ({os.environ.get('CC', 'cc')}): install one "
                             "(Debian/Ubuntu: apt-get install gcc) to build the C client")

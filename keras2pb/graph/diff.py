@@ -4,7 +4,7 @@ Two graphs (a training step and its frozen graph) give a NodeDiff; three (traini
 inference trace → frozen graph) give a StageDiff: what vanished at tracing, what freezing
 changed. Nodes are matched by name (see ``same_node``: a function's generic output and
 control nodes, ``Identity``, ``Identity_1``, …, ``NoOp``, must also have the same inputs). The op
-taxonomy lives in ``keras2pb.optypes``.
+taxonomy lives in ``keras2pb.graph.optypes``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..optypes import CATEGORIES, CATEGORY_LABELS, category, freeze_change, is_generic, passes_on
-from .clean import CleanGraph, ViewNode, input_name
+from .nodes import CleanGraph, ViewNode, input_name
+from .optypes import CATEGORIES, CATEGORY_LABELS, category, freeze_change, is_generic, passes_on
 
 __all__ = ["CATEGORIES", "NodeDiff", "StageDiff", "category", "diff_graphs", "diff_stages",
            "match", "same_node"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Keras2pbError, one_line
-from .versions import range_text
+from ..errors import Keras2pbError, one_line
+from ..versions import range_text
 
 #: Python version the tutorial needs (TensorFlow and Keras: keras2pb.versions).
 MIN_PYTHON = (3, 10)
@@ -49,7 +49,7 @@ class _Skipped(Exception):
 
 def _checkout() -> Path | None:
     """The keras2pb checkout around the current folder (or this package's), else None."""
-    from .tutorial import repo_root
+    from .notebooks import repo_root
 
     try:
         return repo_root()
@@ -80,7 +80,7 @@ def _check_python(ctx: dict) -> str:
 def _check_tensorflow(ctx: dict) -> str:
     import tensorflow as tf
 
-    from .versions import verdict
+    from ..versions import verdict
 
     result = verdict(tf.__version__)
     if not result.ok:
@@ -91,7 +91,7 @@ def _check_tensorflow(ctx: dict) -> str:
 def _check_keras(ctx: dict) -> str:
     import keras
 
-    from .versions import FIX, keras_supported
+    from ..versions import FIX, keras_supported
 
     if not keras_supported(keras.__version__):
         raise _Failed(f"Keras {keras.__version__}: the tutorial needs Keras 3; {FIX}")
@@ -138,8 +138,8 @@ def _check_mnist(ctx: dict) -> str:
 def _check_freeze(ctx: dict) -> str:
     import numpy as np
 
-    from .freezing import freeze
-    from .loading import load
+    from ..freezing.freeze import freeze
+    from ..runtime.frozen_graph import load
     from .models import mnist_cnn
 
     x = ctx.get("digits")
@@ -164,8 +164,8 @@ def _check_freeze(ctx: dict) -> str:
 def _check_viewer(ctx: dict) -> str:
     from importlib import resources
 
-    from .graphio import read_graph_def
-    from .viewer import single_page
+    from ..graph.reading import read_graph_def
+    from ..viewer import single_page
 
     if "pb" not in ctx:
         raise _Failed("not checked: needs the frozen model of the check above")
@@ -185,7 +185,7 @@ def _check_viewer(ctx: dict) -> str:
 def _check_notebooks(ctx: dict) -> str:
     import json
 
-    from .tutorial import notebook_paths
+    from .notebooks import notebook_paths
 
     root = _checkout()
     if root is None:  # a wheel install: the notebooks come with the repository, not the wheel
@@ -205,7 +205,7 @@ def _check_notebooks(ctx: dict) -> str:
 
 
 def _check_models_dir(ctx: dict) -> str:
-    from .tutorial import MODELS_ENV, models_dir
+    from .notebooks import MODELS_ENV, models_dir
 
     if not os.environ.get(MODELS_ENV, "").strip() and _checkout() is None:
         raise _no_checkout(f"the notebooks write models/ in the repository (or in {MODELS_ENV})")
@@ -220,8 +220,8 @@ def _check_models_dir(ctx: dict) -> str:
 
 
 def _check_runtimes(ctx: dict) -> str:
-    from .c_client import c_compiler
-    from .optional import RUNTIMES, missing_modules, optional_module
+    from ..runtime.c_client import c_compiler
+    from ..runtime.optional import RUNTIMES, missing_modules, optional_module
 
     missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})
     if missing:

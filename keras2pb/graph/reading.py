@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from google.protobuf import message, text_format
 
-from .errors import Keras2pbError
-from .graphcheck import check_structure
+from ..errors import Keras2pbError
+from .checks import check_structure
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -119,21 +119,23 @@ def _as_text(data: bytes) -> str | None:
     return text if text.lstrip().startswith(("node", "versions", "library", "#")) else None
 
 
-def as_graph_def(obj: Any) -> GraphDef:
+def as_graph_def(obj: Any, add_shapes: bool = False) -> GraphDef:
     """Return a GraphDef for a GraphDef, a ``tf.Graph``, a concrete function or a ``.pb`` path.
 
-    Raises Keras2pbError for anything else (a Keras model needs ``training_graph`` or
-    ``freeze`` first).
+    ``add_shapes`` asks a ``tf.Graph`` or function for its inferred output shapes too (the
+    viewer shows them). Raises Keras2pbError for anything else (a Keras model needs
+    ``training_graph`` or ``freeze`` first: ``keras2pb.freezing.stages`` does that).
     """
     if is_graph_def(obj):
         return obj
     if isinstance(obj, (str, os.PathLike)):
         return read_graph_def(obj)
-    if hasattr(obj, "as_graph_def"):  # tf.Graph, FuncGraph
-        return obj.as_graph_def()
-    graph = getattr(obj, "graph", None)  # ConcreteFunction, FrozenGraph
-    if graph is not None and hasattr(graph, "as_graph_def"):
-        return graph.as_graph_def()
+    graph = obj if hasattr(obj, "as_graph_def") else getattr(obj, "graph", None)
+    if graph is not None and hasattr(graph, "as_graph_def"):  # tf.Graph, FuncGraph, function
+        try:
+            return graph.as_graph_def(add_shapes=add_shapes)
+        except TypeError:  # an as_graph_def without add_shapes
+            return graph.as_graph_def()
     gd = getattr(obj, "graph_def", None)
     if is_graph_def(gd):
         return gd

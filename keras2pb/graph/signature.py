@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import Keras2pbError
+from ..errors import Keras2pbError
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -233,6 +233,37 @@ def discover_io(gd: GraphDef) -> Signature:
         dtype = n.attr["T"].type if "T" in n.attr else 1
         outputs.append(TensorInfo(n.name, f"{n.name}:0", None, dtype_name(dtype)))
     return Signature(inputs, outputs)
+
+
+def example_feeds(inputs: list[TensorInfo], n: int = 64, seed: int = 0) -> dict[str, Any]:
+    """Seeded example data for every input, from the signature alone.
+
+    In: the inputs (TensorInfo), the batch size used where a dimension is unknown, a seed.
+    Out: ``{input name: array}``. Each input takes values in its declared range (a sidecar
+    entry's ``"range": [low, high]``) or, without one, floats in [0, 1), whole numbers in
+    [0, 10), booleans, or short strings. The same seed gives the same arrays.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    feeds: dict[str, Any] = {}
+    for info in inputs:
+        shape = tuple(n if d is None else d for d in (info.shape or (n,)))
+        low, high = info.extra.get("range") or (None, None)
+        kind = np.dtype(info.dtype).kind if info.dtype != "string" else "U"
+        if kind == "b":
+            feeds[info.name] = rng.random(shape) < 0.5
+        elif kind in "iu":
+            lo, hi = (0, 10) if low is None else (int(low), int(high))
+            feeds[info.name] = rng.integers(lo, hi, size=shape, endpoint=low is not None
+                                            ).astype(info.dtype)
+        elif kind in "SUO":
+            words = np.array(["a", "b", "c", "the", "cat"], dtype=object)
+            feeds[info.name] = rng.choice(words, size=shape)
+        else:
+            lo, hi = (0.0, 1.0) if low is None else (float(low), float(high))
+            feeds[info.name] = (lo + (hi - lo) * rng.random(shape)).astype(info.dtype)
+    return feeds
 
 
 def as_feeds(x: Any, names: list[str], path: str | os.PathLike | None = None,

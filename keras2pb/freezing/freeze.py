@@ -16,12 +16,12 @@ from tensorflow.python.framework.convert_to_constants import (
     convert_variables_to_constants_v2,
 )
 
-from .errors import Keras2pbError, one_line
-from .fileio import atomic_write_many
-from .graphcheck import check_frozen
-from .graphio import PROTOBUF_LIMIT
-from .kerasio import load_keras_model, model_structures, output_names
-from .signature import SIDECAR_FORMAT, Signature, TensorInfo, node_name, sidecar_path
+from ..errors import Keras2pbError, one_line
+from ..fileio import atomic_write_many
+from ..graph.checks import check_frozen
+from ..graph.reading import PROTOBUF_LIMIT
+from ..graph.signature import SIDECAR_FORMAT, Signature, TensorInfo, node_name, sidecar_path
+from .keras_files import load_keras_model, model_structures, output_names
 
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 
@@ -178,7 +178,7 @@ def freeze(
     names, shapes, dtypes, the Keras input/output they came from), each atomically, and
     returns the sidecar dict. ``custom_objects`` and ``safe_mode`` are passed to Keras when
     loading a file. ``for_opencv=True`` writes the variant OpenCV's DNN module can read
-    (constant-folded by grappler; see ``keras2pb.opencv_graph``). Raises Keras2pbError for
+    (constant-folded by grappler; see ``keras2pb.graph.opencv_rewrite``). Raises Keras2pbError for
     unloadable models, unwritable paths, graphs over 2 GiB, or training ops left in the graph;
     nothing is written then.
     """
@@ -193,7 +193,7 @@ def freeze(
         source = os.fspath(model_or_path)
     frozen = freeze_model(model, batch_size)
     if for_opencv:
-        from .opencv_graph import make_opencv_ready
+        from ..graph.opencv_rewrite import make_opencv_ready
 
         frozen = FreezeResult(*make_opencv_ready(frozen.graph_def, frozen.signature,
                                                   source or out))

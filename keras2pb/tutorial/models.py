@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .versions import require_supported
+from ..versions import require_supported
 
 require_supported(keras_too=True)  # Keras 2 or an old TensorFlow fails here, with the fix
 

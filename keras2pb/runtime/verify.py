@@ -9,9 +9,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from .errors import Keras2pbError
-from .kerasio import load_keras_model, model_structures
-from .loading import load
+from ..errors import Keras2pbError
+from ..freezing.keras_files import load_keras_model, model_structures
+from ..graph.signature import example_feeds
+from .frozen_graph import load
 
 
 @dataclass
@@ -34,21 +35,9 @@ class VerifyResult:
 
 
 def default_inputs(graph, n: int = 64, seed: int = 0) -> dict[str, np.ndarray]:
-    """A batch for every input: MNIST test digits for (28, 28, 1) images, else seeded noise."""
-    rng = np.random.default_rng(seed)
-    feeds = {}
-    for info in graph.inputs:
-        shape = tuple(n if d is None else d for d in (info.shape or (n,)))
-        if shape[1:] == (28, 28, 1) and info.dtype == "float32":
-            from .data import load_mnist
-
-            (_, _), (x_test, _) = load_mnist(n_test=shape[0])
-            feeds[info.name] = x_test
-        elif np.dtype(info.dtype).kind in "iu":
-            feeds[info.name] = rng.integers(0, 10, size=shape).astype(info.dtype)
-        else:
-            feeds[info.name] = rng.random(shape, dtype=np.float64).astype(info.dtype)
-    return feeds
+    """A seeded batch for every input of ``graph``, from its signature alone
+    (:func:`keras2pb.graph.signature.example_feeds`)."""
+    return example_feeds(graph.inputs, n, seed)
 
 
 def _keras_inputs(model: keras.Model, graph, feeds: dict[str, Any]) -> Any:
@@ -109,16 +98,13 @@ def verify(model_or_path: keras.Model | str | os.PathLike, pb_path: str | os.Pat
            safe_mode: bool = True) -> VerifyResult:
     """Run the Keras model and the frozen graph on the same inputs and compare.
 
-    ``x``: an array or a dict input name -> array (default: 64 MNIST test digits for image
-    inputs, seeded noise otherwise). Raises Keras2pbError for unloadable files or inputs
+    ``x``: an array or a dict input name -> array (default: ``default_inputs``, seeded
+    data from the graph's signature). Raises Keras2pbError for unloadable files or inputs
     that do not fit.
     """
     model = (model_or_path if isinstance(model_or_path, keras.Model)
              else load_keras_model(model_or_path, custom_objects, safe_mode))
     with load(pb_path) as graph:
         feeds, reference = keras_reference(model, graph, x)
-        frozen = graph(feeds)
-        if not isinstance(frozen, dict):
-            frozen = {graph.outputs[0].name: frozen}
-        worst, agreement, per = compare_outputs(reference, frozen)
+        worst, agreement, per = compare_outputs(reference, graph.run(feeds))
         return VerifyResult(len(next(iter(feeds.values()))), worst, agreement, per)

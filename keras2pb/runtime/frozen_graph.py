@@ -1,6 +1,7 @@
 """Loading a frozen .pb and running it: a fast call, the classic import/ route, and TF2's.
 
-``python -m keras2pb.loading GRAPH.pb [--allow-unsafe-ops]`` is ``probe_graph``'s child.
+``python -m keras2pb.runtime.frozen_graph GRAPH.pb [--allow-unsafe-ops]`` is ``probe_graph``'s
+child.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
-from .errors import EXIT_USER_ERROR, Keras2pbError, one_line
-from .graphcheck import validate_graph
-from .graphio import read_graph_def
-from .isolation import OWN_PREFIX, TF_CRASHED, own_lines, run_child
-from .signature import (
+from ..errors import EXIT_USER_ERROR, Keras2pbError, one_line
+from ..graph.checks import validate_graph
+from ..graph.reading import read_graph_def
+from ..graph.signature import (
     IMPORT_PREFIX,
     Signature,
     TensorInfo,
@@ -30,7 +30,8 @@ from .signature import (
     shape_text,
     unknown_name,
 )
-from .versions import require_supported
+from ..versions import require_supported
+from .isolation import OWN_PREFIX, TF_CRASHED, own_lines, run_child
 
 require_supported()  # an old TensorFlow fails here, naming the minimum version
 
@@ -129,8 +130,14 @@ class FrozenGraph:
         return fn
 
     def __call__(self, x: Any, outputs: list[str] | None = None) -> Any:
-        """Run the graph on ``x``; return an array (one output) or a dict name -> array.
+        """The notebook shortcut: :meth:`run`, but one output comes back as its array."""
+        results = self.run(x, outputs)
+        return next(iter(results.values())) if len(results) == 1 else results
 
+    def run(self, x: Any, outputs: list[str] | None = None) -> dict[str, np.ndarray]:
+        """Run the graph on ``x``; return ``{output name: array}``, always a dict.
+
+        ``x``: an array (one input), a list (inputs in order) or a dict input name -> array.
         ``outputs`` picks outputs by name (default: all), or any other tensor of the graph
         (``"flatten/Reshape:0"``). Raises Keras2pbError for wrong
         names, missing inputs, or arrays of the wrong shape or dtype.
@@ -149,8 +156,6 @@ class FrozenGraph:
         except ValueError as exc:  # raised by Session while it reports a damaged node's error
             raise Keras2pbError(f"TensorFlow could not run the graph (damaged node names?): "
                                 f"{one_line(exc, 200)}", self.path) from exc
-        if len(chosen) == 1:
-            return results[0]
         return {o.name: r for o, r in zip(chosen, results, strict=True)}
 
     @staticmethod
@@ -227,7 +232,7 @@ def probe_graph(path: str | os.PathLike, allow_unsafe_ops: bool = False) -> None
     raises Keras2pbError here instead of killing the caller. Raises Keras2pbError with the
     child's message when the graph is refused, or naming the signal when TensorFlow crashed.
     """
-    args = ["-m", "keras2pb.loading", os.fspath(path)]
+    args = ["-m", "keras2pb.runtime.frozen_graph", os.fspath(path)]
     if allow_unsafe_ops:
         args.append("--allow-unsafe-ops")
     proc = run_child(args, path=path, crashed=TF_CRASHED, env={"TF_CPP_MIN_LOG_LEVEL": "3"})

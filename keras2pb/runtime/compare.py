@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Keras2pbError
+from ..errors import Keras2pbError
 from .optional import RUNTIMES, missing_modules
 from .timing import median_ms
-from .verifying import compare_outputs
+from .verify import compare_outputs
 
 #: Calls timed per runtime for the latency column (batch 1, median).
 LATENCY_REPEATS = 50
@@ -34,9 +34,7 @@ def _latency_batch(graph) -> int | None:
 
 
 def _run_tf(graph, feeds, ref, n):
-    out = graph(feeds)
-    out = out if isinstance(out, dict) else {graph.outputs[0].name: out}
-    diff, agree, _ = compare_outputs(ref, out)
+    diff, agree, _ = compare_outputs(ref, graph.run(feeds))
     b1 = _first(feeds, _latency_batch(graph))
     latency = median_ms(lambda: graph(b1), LATENCY_REPEATS)
     return _row("tf", "ok", "keras2pb.load(...) call", diff, agree, latency, n)
@@ -57,7 +55,7 @@ def _run_opencv(graph, pb_path, feeds, ref, n, tmp):
 
 def _onnx_file(pb_path, tmp) -> str:
     """The ONNX export of ``pb_path`` in ``tmp``, converted once per ``verify_runtimes``."""
-    from .onnx import export_onnx
+    from .onnx_export import export_onnx
 
     path = os.path.join(tmp, "model.onnx")
     if not os.path.exists(path):
@@ -77,7 +75,7 @@ def _run_opencv_onnx(pb_path, feeds, ref, n, tmp, graph):
 
 
 def _run_onnx(pb_path, feeds, ref, n, tmp, graph):
-    from .onnx import OnnxModel
+    from .onnx_export import OnnxModel
 
     model = OnnxModel(_onnx_file(pb_path, tmp))
     diff, agree, _ = compare_outputs(ref, model(feeds))
@@ -104,9 +102,9 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
 
     import keras
 
-    from .kerasio import load_keras_model
-    from .loading import load
-    from .verifying import keras_reference
+    from ..freezing.keras_files import load_keras_model
+    from .frozen_graph import load
+    from .verify import keras_reference
 
     names = [r.strip().lower() for r in runtimes if r.strip()]
     if not names:

@@ -2,8 +2,8 @@
 # Compile predict.c against the C API of the installed TensorFlow pip wheel (no separate
 # libtensorflow download): tf.sysconfig gives the headers (include/tensorflow/c/c_api.h) and
 # the folder holding libtensorflow_cc.so.2 and libtensorflow_framework.so.2.
-#   bash keras2pb/c/build.sh [OUT]    (default OUT: build/c/predict, below the current folder)
-# It ships inside the keras2pb package (a pip install has it too: `keras2pb.c_client.C_DIR`).
+#   bash keras2pb/runtime/c/build.sh [OUT]    (default OUT: build/c/predict, below the current folder)
+# It ships inside the keras2pb package (a pip install has it too: `keras2pb.runtime.c_client.C_DIR`).
 # PYTHON picks the interpreter with TensorFlow (default: .venv/bin/python in the current
 # folder, else python3); CC picks the compiler (default: cc).
 set -euo pipefail

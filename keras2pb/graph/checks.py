@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .errors import Keras2pbError
+from ..errors import Keras2pbError
 from .optypes import training_reason
 from .signature import node_name
 
@@ -41,7 +41,7 @@ def is_training_op(node: NodeDef) -> str | None:
     """Return why ``node`` has no place in a frozen inference graph, or None if it is fine.
 
     The reasons ("variable", "resource", "optimizer", "gradient", "random") come from the one
-    op taxonomy, ``keras2pb.optypes.training_reason``.
+    op taxonomy, ``keras2pb.graph.optypes.training_reason``.
     """
     resource = (node.op == "Placeholder" and "dtype" in node.attr
                 and node.attr["dtype"].type == 20)  # DT_RESOURCE: a variable handle

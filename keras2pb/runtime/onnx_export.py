@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Keras2pbError, one_line
+from ..errors import Keras2pbError, one_line
+from ..graph.signature import as_feeds, node_name, require_signature
 from .optional import optional_module
-from .signature import as_feeds, node_name, require_signature
 
 _ORT_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
               "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(uint8)": np.uint8,
@@ -61,8 +61,8 @@ def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
     NHWC. Out: the written path (written atomically). Raises Keras2pbError when tf2onnx is not
     installed, the sidecar is missing, or the conversion fails.
     """
-    from .fileio import atomic_write_bytes
-    from .graphio import read_graph_def
+    from ..fileio import atomic_write_bytes
+    from ..graph.reading import read_graph_def
 
     pb_path = Path(pb_path)
     tf2onnx = optional_module("tf2onnx")

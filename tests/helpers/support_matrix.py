@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Keras2pbError, one_line
+from keras2pb.errors import Keras2pbError, one_line
 
 #: Column key -> title, in table order.
 COLUMNS = {"tf": "TensorFlow load", "c": "C client", "opencv": "OpenCV via --for-opencv",
@@ -97,7 +97,7 @@ class Row:
 
 def rows() -> list[Row]:
     """Every row of the matrix, fast ones first."""
-    from .models import bn_cnn, mnist_cnn, two_io_model
+    from keras2pb.tutorial.models import bn_cnn, mnist_cnn, two_io_model
 
     fast = [Row("MNIST CNN", mnist_cnn, False, "keras2pb.mnist_cnn()"),
             Row("BatchNorm CNN", bn_cnn, False, "keras2pb.bn_cnn()"),
@@ -113,7 +113,7 @@ def rows() -> list[Row]:
 
 
 def _inputs(graph: Any, n: int, seed: int) -> dict[str, np.ndarray]:
-    from .verifying import default_inputs
+    from keras2pb.runtime.verify import default_inputs
 
     return default_inputs(graph, n=n, seed=seed)
 
@@ -128,7 +128,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _compare(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> float:
-    from .verifying import compare_outputs
+    from keras2pb.runtime.verify import compare_outputs
 
     return compare_outputs(reference, got)[0]
 
@@ -142,11 +142,11 @@ def check_model(row: Row, folder: str | os.PathLike, columns: list[str] | None =
     """
     import keras
 
-    from .freezing import freeze
-    from .kerasio import load_keras_model
-    from .loading import load
-    from .optional import missing_modules
-    from .verifying import keras_reference
+    from keras2pb.freezing.freeze import freeze
+    from keras2pb.freezing.keras_files import load_keras_model
+    from keras2pb.runtime.frozen_graph import load
+    from keras2pb.runtime.optional import missing_modules
+    from keras2pb.runtime.verify import keras_reference
 
     columns = list(COLUMNS) if columns is None else columns
     folder = Path(folder)
@@ -192,21 +192,18 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
     """Column -> a setup function returning ``run(feeds) -> {output name: array}``."""
 
     def tf_setup():
-        def run(feeds):
-            out = graph(feeds)
-            return out if isinstance(out, dict) else {graph.outputs[0].name: out}
-        return run
+        return graph.run
 
     def c_setup():
-        from .c_client import run_c_client
+        from keras2pb.runtime.c_client import run_c_client
 
         if c_binary is None:
             raise Keras2pbError("C client not built (no C compiler?)")
         return lambda feeds: run_c_client(c_binary, pb, feeds)
 
     def opencv_setup():
-        from .freezing import freeze
-        from .opencv import run_opencv
+        from keras2pb.freezing.freeze import freeze
+        from keras2pb.runtime.opencv import run_opencv
 
         cv_pb = folder / f"{stem}.opencv.pb"
         freeze(model, cv_pb, for_opencv=True)
@@ -215,20 +212,20 @@ def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
     onnx_path = folder / f"{stem}.onnx"
 
     def export():
-        from .onnx import export_onnx
+        from keras2pb.runtime.onnx_export import export_onnx
 
         if not onnx_path.exists():
             export_onnx(pb, onnx_path)
         return onnx_path
 
     def opencv_onnx_setup():
-        from .opencv import run_opencv_onnx
+        from keras2pb.runtime.opencv import run_opencv_onnx
 
         path = export()
         return lambda feeds: run_opencv_onnx(path, feeds).outputs
 
     def onnx_setup():
-        from .onnx import OnnxModel
+        from keras2pb.runtime.onnx_export import OnnxModel
 
         onnx_model = OnnxModel(export())
         return onnx_model

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .versions import require_supported
+from ..versions import require_supported
 
 require_supported(keras_too=True)  # Keras 2 or an old TensorFlow fails here, with the fix
 

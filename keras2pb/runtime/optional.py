@@ -10,7 +10,7 @@ import importlib.util
 import os
 from typing import Any
 
-from .errors import Keras2pbError
+from ..errors import Keras2pbError
 
 #: Environment variable remapping optional modules, e.g. ``cv2=no_such_cv2,onnxruntime=x``:
 #: a way to run the "runtime not installed" path for real without uninstalling anything.

@@ -17,14 +17,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import Keras2pbError
+from ..errors import Keras2pbError
 
 #: Set in the child's environment so that the CLI runs the command itself.
 CHILD_ENV = "KERAS2PB_ISOLATED_CHILD"
 #: What keras2pb's own stderr lines start with (the only ones relayed from a child).
 OWN_PREFIX = "keras2pb:"
 #: The folder that holds the ``keras2pb`` package: children import this same copy.
-PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def in_child() -> bool:
@@ -49,7 +49,7 @@ def run_child(args: Sequence[str], *, path: str | os.PathLike, crashed: str,
               env: dict[str, str] | None = None, timeout: float | None = None,
               capture_stdout: bool = True, program: str | None = None
               ) -> subprocess.CompletedProcess:
-    """Run ``python *args`` (e.g. ``["-m", "keras2pb.opencv", spec]``) in a child process.
+    """Run ``python *args`` (e.g. ``["-m", "keras2pb.runtime.opencv", spec]``) in a child process.
 
     The child runs this Python and imports this copy of keras2pb; ``program`` runs another
     program instead (``program *args``, e.g. the C client). ``env`` adds variables to the

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import Keras2pbError
+from ..errors import Keras2pbError
 
 #: The committed sample, 4,000 train + 1,000 test digits, shipped as package data (in the
-#: wheel too; see scripts/make_mnist_sample.py and keras2pb/sample/README.md).
+#: wheel too; see scripts/make_mnist_sample.py and keras2pb/tutorial/sample/README.md).
 SAMPLE_PATH = Path(__file__).resolve().parent / "sample" / "mnist_sample.npz"
 
 Split = tuple[np.ndarray, np.ndarray]
@@ -31,8 +31,8 @@ def load_mnist(
     Images are float32 of shape ``(N, 28, 28, 1)`` in [0, 1]; labels are int64 digits 0–9.
 
     ``source="sample"`` (default) reads the 5,000-digit sample shipped in the package,
-    ``keras2pb/sample/`` (or the file named by the ``KERAS2PB_MNIST`` environment variable):
-    nothing is downloaded.
+    ``keras2pb/tutorial/sample/`` (or the file named by the ``KERAS2PB_MNIST`` environment
+    variable): nothing is downloaded.
     ``source="keras"`` downloads the full 70,000-digit MNIST through Keras and needs network.
     ``n_train`` / ``n_test`` keep only the first N examples of each split.
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Keras2pbError, one_line
-from .fileio import atomic_output
-from .signature import sidecar_path
+from ..errors import Keras2pbError, one_line
+from ..fileio import atomic_output
+from ..graph.signature import sidecar_path
 
 #: Environment variable: ``1`` shrinks training so the notebooks run fast (tests, CI).
 QUICK_ENV = "KERAS2PB_QUICK"
@@ -90,7 +90,7 @@ def repo_root(start: str | os.PathLike | None = None) -> Path:
     editable install). Raises Keras2pbError when neither place is inside the repository.
     """
     here = Path(start if start is not None else Path.cwd()).resolve()
-    package_parent = Path(__file__).resolve().parent.parent
+    package_parent = Path(__file__).resolve().parents[2]
     for folder in (here, *here.parents, package_parent):
         if _is_repo(folder):
             return folder
@@ -204,7 +204,7 @@ def ensure_pb(path: str | os.PathLike | None = None, h5_path: str | os.PathLike 
 def ensure_two_io_pb(path: str | os.PathLike | None = None, *, verbose: bool = True) -> Path:
     """Return the path of a frozen two-input/two-output model, freezing one first if missing.
 
-    The model is ``keras2pb.models.two_io_model`` (inputs ``image`` and ``meta``, outputs
+    The model is ``keras2pb.tutorial.models.two_io_model`` (inputs ``image`` and ``meta``, outputs
     ``digit`` and ``score``), seeded and untrained: its names matter, not its answers.
     ``path`` defaults to ``models_dir()/two_io.pb``. Raises Keras2pbError on write errors.
     """
@@ -443,7 +443,7 @@ def export_html(nb: Any, path: str | os.PathLike) -> Path:
     """
     from nbconvert import HTMLExporter
 
-    from .fileio import atomic_write_text
+    from ..fileio import atomic_write_text
 
     path = Path(path)
     try:

@@ -11,9 +11,9 @@ from typing import Any
 import h5py
 import keras
 
-from .errors import Keras2pbError, one_line
-from .graphio import check_input_path
-from .versions import require_supported
+from ..errors import Keras2pbError, one_line
+from ..graph.reading import check_input_path
+from ..versions import require_supported
 
 require_supported(keras_too=True)  # Keras 2 or an old TensorFlow fails here, with the fix
 

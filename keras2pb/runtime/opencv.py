@@ -1,6 +1,6 @@
 """OpenCV DNN: run a frozen graph (or its ONNX export) in a child process, where crashes stay.
 
-The graph rewrite that makes a ``.pb`` readable by OpenCV is in ``keras2pb.opencv_graph``.
+The graph rewrite that makes a ``.pb`` readable by OpenCV is in ``keras2pb.graph.opencv_rewrite``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import Keras2pbError, one_line
+from ..errors import Keras2pbError, one_line
+from ..graph.opencv_rewrite import make_opencv_ready
+from ..graph.signature import Signature, as_feeds, node_name, require_signature, sidecar_path
 from .isolation import run_child
-from .opencv_graph import make_opencv_ready
 from .optional import optional_module
-from .signature import Signature, as_feeds, node_name, require_signature, sidecar_path
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -48,7 +48,7 @@ def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
     signature = _signature(Path(pb_path))
     if "opencv" in signature.extra:
         return Path(pb_path), False
-    from .fileio import atomic_write_many
+    from ..fileio import atomic_write_many
 
     gd, side = make_opencv_ready(graph_def, signature, pb_path)
     out = Path(folder) / (Path(pb_path).stem + ".opencv.pb")
@@ -88,7 +88,7 @@ def _blobs(feeds: Any, cv: dict[str, Any], pb_path: Path) -> dict[str, np.ndarra
 
 def _run_cv_child(spec: dict[str, Any], blobs: dict[str, np.ndarray], n_outputs: int,
                   path: Path, timeout: float, crashed: str) -> tuple[list[np.ndarray], dict]:
-    """Run ``python -m keras2pb.opencv`` on ``spec`` and ``blobs`` (input name -> array).
+    """Run ``python -m keras2pb.runtime.opencv`` on ``spec`` and ``blobs`` (input name -> array).
 
     Returns the child's ``n_outputs`` arrays and its result (version, timings). Raises
     Keras2pbError naming ``path`` with OpenCV's reason, or ``crashed`` when a signal killed it.
@@ -100,7 +100,7 @@ def _run_cv_child(spec: dict[str, Any], blobs: dict[str, np.ndarray], n_outputs:
         np.savez(spec["in"], **blobs)
         spec_path = os.path.join(tmp, "spec.json")
         Path(spec_path).write_text(json.dumps(spec), encoding="utf-8")
-        proc = run_child(["-m", "keras2pb.opencv", spec_path], path=path, timeout=timeout,
+        proc = run_child(["-m", "keras2pb.runtime.opencv", spec_path], path=path, timeout=timeout,
                          crashed=crashed)
         result = {}
         if os.path.exists(spec["result"]):
@@ -147,8 +147,8 @@ def run_opencv(pb_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
 
 def run_opencv_onnx(onnx_path: str | os.PathLike, feeds: Any, *, repeats: int = 0,
                     engine: str = "auto", timeout: float = CHILD_TIMEOUT) -> OpenCVRun:
-    """Run an ONNX file (from ``keras2pb.onnx.export_onnx``) in OpenCV DNN, in a child
-    process: ``cv2.dnn.readNetFromONNX``, the route OpenCV keeps (its new engine reads ONNX
+    """Run an ONNX file (from ``keras2pb.runtime.onnx_export.export_onnx``) in OpenCV DNN, in
+    a child process: ``cv2.dnn.readNetFromONNX``, the route OpenCV keeps (its new engine reads ONNX
     only, and its TensorFlow importer is being removed).
 
     In: ``feeds`` as for ``run_opencv`` (NHWC arrays: tf2onnx keeps TensorFlow's layout, so
