@@ -21,8 +21,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras2pb  # noqa: E402
+from keras2pb.errors import Keras2pbError  # noqa: E402
 from keras2pb.fileio import atomic_write_text  # noqa: E402
-from keras2pb.runtime.optional import missing_modules  # noqa: E402
+from keras2pb.runtime.registry import RUNTIMES, Target, missing_modules  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "build" / "benchmarks" / "runtimes.json"
@@ -164,15 +165,12 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     t0 = time.perf_counter()
     keras2pb.freeze(model, files["opencv_pb"], for_opencv=True)
     steps["freeze_for_opencv_s"] = time.perf_counter() - t0
-    have = {rt: not missing_modules(rt) for rt in ("opencv", "onnx")}
-    onnx_model = None
-    if have["onnx"]:
-        from keras2pb.runtime.onnx_export import OnnxModel, export_onnx
+    if not missing_modules("onnx"):
+        from keras2pb.runtime.onnx_export import export_onnx
 
         t0 = time.perf_counter()
         export_onnx(files["pb"], files["onnx"])
         steps["export_onnx_s"] = time.perf_counter() - t0
-        onnx_model = OnnxModel(files["onnx"])
     log(f"{name}: frozen in {steps['freeze_s']:.2f} s; loading in a fresh process")
     fresh = _fresh_load(files["pb"], shape)
     sizes = {k: p.stat().st_size for k, p in files.items() if p.exists()}
@@ -189,9 +187,24 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     session_run = _session(files["pb"], side)
     spec = tf.TensorSpec((None, *shape), tf.float32)
     tf_fn = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-    out_name = side["outputs"][0]["name"]
+    in_name, out_name = side["inputs"][0]["name"], side["outputs"][0]["name"]
     rng = np.random.default_rng(0)
     results: dict[str, dict[str, Any]] = {}
+    # Every other runtime of the registry. "tf" is timed above as the keras2pb.load rows;
+    # the C client starts a process per call (start_to_prediction measures it).
+    target = Target(files["pb"], graph, folder)
+    target.made["onnx"] = files["onnx"]
+    runners = {}
+    for rt in RUNTIMES.values():
+        if rt.name in ("tf", "c"):
+            continue
+        missing = rt.missing()
+        try:
+            if missing:
+                raise Keras2pbError(f"not installed ({', '.join(missing)}): pip install {rt.pip}")
+            runners[rt.title] = rt.prepare(target)
+        except Keras2pbError as exc:
+            results[rt.title] = {"skipped": str(exc)}
     reference = None
     for batch, reps, warm in ((1, repeats, 3), (big_batch, big_repeats, 1)):
         x = rng.random((batch, *shape), dtype=np.float32)
@@ -203,8 +216,9 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
             "keras2pb.load call": lambda x=x: graph(x),
             "keras2pb.load .function": lambda x=x: graph.function(x),
         }
-        if onnx_model is not None:
-            fns["ONNX Runtime"] = lambda x=x: onnx_model(x)
+        for title, runner in runners.items():
+            if runner.time_ms is None:  # in this process: interleaved with the others
+                fns[title] = lambda x=x, r=runner: r.run({in_name: x})[out_name]
         log(f"{name}: batch {batch}, {reps} calls per path")
         # batch 1: 10 rounds of blocks; big batch: every call interleaved (long calls).
         times = _timed_calls(fns, reps, rounds=10 if batch == 1 else reps, warmup=warm,
@@ -212,20 +226,19 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
         reference = np.asarray(model(x, training=False))
         diffs = {k: float(np.max(np.abs(np.asarray(_first(fns[k]())) - reference)))
                  for k in fns}
-        if have["opencv"]:
-            from keras2pb.runtime.opencv import run_opencv
-
-            run = run_opencv(files["opencv_pb"], x, repeats=reps + warm)
-            times["OpenCV DNN"] = run.seconds[warm:]
-            diffs["OpenCV DNN"] = float(np.max(np.abs(run.outputs[out_name] - reference)))
         for path, secs in times.items():
             entry = results.setdefault(path, {})
             entry[f"batch{batch}_ms"] = statistics.median(secs) * 1e3
             entry[f"batch{batch}_calls"] = len(secs)
             entry[f"batch{batch}_max_abs_diff"] = diffs[path]
-    for path in ("OpenCV DNN", "ONNX Runtime"):
-        if path not in results:
-            results[path] = {"skipped": "not installed (pip install keras2pb[runtimes])"}
+        for title, runner in runners.items():
+            if runner.time_ms is None:
+                continue  # timed above
+            entry = results.setdefault(title, {})  # a child process times its own calls
+            entry[f"batch{batch}_ms"] = runner.median_ms({in_name: x}, reps + warm)
+            entry[f"batch{batch}_calls"] = reps
+            got = runner.run({in_name: x})[out_name]
+            entry[f"batch{batch}_max_abs_diff"] = float(np.max(np.abs(got - reference)))
     for entry in results.values():
         for batch in (1, big_batch):
             base = results[BASELINE][f"batch{batch}_ms"]
@@ -270,9 +283,10 @@ def targets(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
         goal(f"{r['model']}: keras2pb.load call, batch {big} <= 1.1x best TF path "
              f"({best_name})",
              p["keras2pb.load call"][f"batch{big}_ms"] / p[best_name][f"batch{big}_ms"], 1.1)
-        if r["model"] == "mnist_cnn" and "batch1_ms" in p["ONNX Runtime"]:
-            goal("mnist_cnn: ONNX Runtime, batch 1 <= 0.2x Session.run",
-                 p["ONNX Runtime"]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.2)
+        onnx = RUNTIMES["onnx"].title
+        if r["model"] == "mnist_cnn" and "batch1_ms" in p.get(onnx, {}):
+            goal(f"mnist_cnn: {onnx}, batch 1 <= 0.2x Session.run",
+                 p[onnx]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.2)
     return out
 
 
