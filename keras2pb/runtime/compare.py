@@ -84,6 +84,16 @@ def _run_onnx(pb_path, feeds, ref, n, tmp, graph):
     return _row("onnx", "ok", f"onnxruntime {model.version}", diff, agree, latency, n)
 
 
+def _run_openvino(pb_path, feeds, ref, n, graph):
+    from .openvino import OpenVinoModel
+
+    model = OpenVinoModel(pb_path)
+    diff, agree, _ = compare_outputs(ref, model(feeds))
+    b1 = _first(feeds, _latency_batch(graph))
+    latency = median_ms(lambda: model(b1), LATENCY_REPEATS)
+    return _row("openvino", "ok", f"OpenVINO {model.version}, float32", diff, agree, latency, n)
+
+
 def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: list[str],
                     x: Any = None, *, custom_objects: dict[str, Any] | None = None,
                     safe_mode: bool = True) -> list[dict[str, Any]]:
@@ -91,7 +101,8 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
 
     ``model_or_path``: a Keras model or ``.h5``/``.keras`` file (the reference);
     ``pb_path``: the frozen graph with its sidecar; ``runtimes``: names from ``RUNTIMES``
-    (``tf``, ``opencv``, ``onnx``, ``opencv-onnx``); ``x``: an array or dict input name ->
+    (``tf``, ``opencv``, ``onnx``, ``opencv-onnx``,
+    ``openvino``); ``x``: an array or dict input name ->
     array (default as in ``keras2pb.verify``). Each row: ``runtime``, ``status`` (``ok``,
     ``skipped`` when the runtime is not installed, ``failed`` when it errors or crashes),
     ``max_abs_diff``, ``argmax_agreement`` (fraction), ``latency_ms`` (median of one batch-1
@@ -130,6 +141,8 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
                     rows.append(_run_opencv(graph, pb_path, feeds, ref, n, tmp))
                 elif name == "opencv-onnx":
                     rows.append(_run_opencv_onnx(pb_path, feeds, ref, n, tmp, graph))
+                elif name == "openvino":
+                    rows.append(_run_openvino(pb_path, feeds, ref, n, graph))
                 else:
                     rows.append(_run_onnx(pb_path, feeds, ref, n, tmp, graph))
             except Keras2pbError as exc:

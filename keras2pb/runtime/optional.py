@@ -23,6 +23,7 @@ RUNTIMES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "onnx": (("tf2onnx", "onnxruntime"), "tf2onnx onnxruntime", "tf2onnx + ONNX Runtime"),
     "opencv-onnx": (("cv2", "tf2onnx", "onnx"), "opencv-python-headless tf2onnx onnx",
                     "tf2onnx + cv2.dnn.readNetFromONNX, in a child process"),
+    "openvino": (("openvino",), "openvino", "OpenVINO reads the .pb itself, float32 precision"),
 }
 
 
