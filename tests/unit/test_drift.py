@@ -179,3 +179,28 @@ def test_bad_arguments_are_user_errors(models):
         per_node_drift(model, pb, ["tensorrt"])
     with pytest.raises(Keras2pbError, match="tolerance"):
         per_node_drift(model, pb, atol=-1.0)
+
+
+def test_cli_per_node(models, tmp_path, capfd):
+    from keras2pb.cli import main
+
+    model, pb = models["mnist_cnn"]
+    kernel = model.get_layer("conv2").kernel
+    saved = kernel.numpy()
+    kernel.assign(saved + 0.01)
+    try:
+        model.save(tmp_path / "moved.keras")
+    finally:
+        kernel.assign(saved)
+    np.save(tmp_path / "x.npy", _inputs(model))
+    args = ["verify", str(tmp_path / "moved.keras"), str(pb), "--per-node",
+            "--input", str(tmp_path / "x.npy")]
+    assert main([*args, "--json"]) == 1  # a divergence is a failed check
+    data = json.loads(capfd.readouterr().out)
+    assert data["first_divergence"]["node"] == "mnist_cnn_1/conv2_1/convolution"
+    assert main(args) == 1
+    last = capfd.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("first divergence: mnist_cnn_1/conv2_1/convolution (keras vs tf)")
+    model.save(tmp_path / "same.keras")
+    assert main(["verify", str(tmp_path / "same.keras"), str(pb), "--per-node"]) == 0
+    assert "no node drifts past the tolerance" in capfd.readouterr().out
