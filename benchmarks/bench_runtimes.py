@@ -30,10 +30,10 @@ ABOUT = """\
 For the MNIST CNN and DenseNet121 (keras.applications, weights=None; --quick skips it) time, in
 one run: model.predict, model(x), tf.function, raw Session.run on the frozen graph, the
 keras2pb.load(...) call, its TF2 .function, OpenCV DNN (in a child process), ONNX Runtime and
-OpenVINO, at batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 for DenseNet121); plus freeze
-time (against the bare TF2 recipe), .pb load time in a fresh process, the C client's process
-start to prediction against Python's (MNIST CNN), file sizes, and (not --quick) the per-node
-drift report of ResNet50 against a plain verify of the same runtimes. Every target is a ratio
+OpenVINO, at batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 for DenseNet121);
+plus freeze time (against the bare TF2 recipe), .pb load time in a fresh process, the C
+client's process start to prediction against Python's (MNIST CNN), file sizes, and (not --quick)
+the per-node drift report of ResNet50 against a plain verify of the same runtimes. Every target is a ratio
 against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not in CI."""
 BASELINE = "Session.run (raw)"
 TF_PATHS = ("model.predict", "model(x)", "tf.function", BASELINE, "keras2pb.load call",
