@@ -33,8 +33,8 @@ keras2pb.load(...) call, its TF2 .function, OpenCV DNN (in a child process), ONN
 OpenVINO, at batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 for DenseNet121);
 plus freeze time (against the bare TF2 recipe), .pb load time in a fresh process, the C
 client's process start to prediction against Python's (MNIST CNN), file sizes, and (not --quick)
-the per-node drift report of ResNet50 against a plain verify of the same runtimes. Every target is a ratio
-against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not in CI."""
+the per-node drift report of ResNet50 against a plain verify of the same runtimes. Every target
+is a ratio against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not in CI."""
 BASELINE = "Session.run (raw)"
 TF_PATHS = ("model.predict", "model(x)", "tf.function", BASELINE, "keras2pb.load call",
             "keras2pb.load .function")
@@ -246,7 +246,7 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     return dict(summary, paths=results)
 
 
-def bench_drift(name: str, n: int, log: Callable[[str], None]) -> dict[str, Any]:
+def bench_drift(name: str, n: int, folder: Path, log: Callable[[str], None]) -> dict[str, Any]:
     """The per-node report (``verify --per-node``) against a plain ``verify_runtimes`` of the
     same runtimes on the same ``n`` inputs, for ``keras.applications.<name>(weights=None)``."""
     from keras2pb.runtime.compare import verify_runtimes
@@ -254,7 +254,6 @@ def bench_drift(name: str, n: int, log: Callable[[str], None]) -> dict[str, Any]
 
     keras.backend.clear_session()
     model = getattr(keras.applications, name)(weights=None)
-    folder = DEFAULT_OUT.parent / "models"
     pb = folder / f"{name.lower()}.drift.pb"
     keras2pb.freeze(model, pb)
     runtimes = ["tf"] + [rt for rt in ("onnx", "openvino") if not missing_modules(rt)]
@@ -386,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     goals = targets(report)
     drift = None
     if not args.quick:
-        drift = bench_drift("ResNet50", 4, log)
+        drift = bench_drift("ResNet50", 4, folder, log)
         ratio = drift["per_node_s"] / drift["verify_s"]
         goals.append({"target": "ResNet50: verify --per-node <= 5x a plain verify of the same "
                                 f"runtimes ({','.join(drift['runtimes'])})",
