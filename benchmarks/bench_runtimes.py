@@ -34,7 +34,8 @@ OpenVINO, at batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 fo
 plus freeze time (against the bare TF2 recipe), .pb load time in a fresh process, the C
 client's process start to prediction against Python's (MNIST CNN), file sizes, and (not --quick)
 the per-node drift report of ResNet50 against a plain verify of the same runtimes. Every target
-is a ratio against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not in CI."""
+is a ratio against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not
+in CI."""
 BASELINE = "Session.run (raw)"
 TF_PATHS = ("model.predict", "model(x)", "tf.function", BASELINE, "keras2pb.load call",
             "keras2pb.load .function")
