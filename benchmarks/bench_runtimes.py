@@ -30,11 +30,13 @@ DEFAULT_OUT = REPO / "build" / "benchmarks" / "runtimes.json"
 ABOUT = """\
 For the MNIST CNN and DenseNet121 (keras.applications, weights=None; --quick skips it) time, in
 one run: model.predict, model(x), tf.function, raw Session.run on the frozen graph, the
-keras2pb.load(...) call, its TF2 .function, OpenCV DNN (in a child process) and ONNX Runtime, at
-batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 for DenseNet121); plus freeze
-time (against the bare TF2 recipe), .pb load time in a fresh process, the C client's process
-start to prediction against Python's (MNIST CNN), and file sizes. Every target is a ratio
-against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not in CI."""
+keras2pb.load(...) call, its TF2 .function, OpenCV DNN (in a child process), ONNX Runtime and
+OpenVINO, at batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 for DenseNet121);
+plus freeze time (against the bare TF2 recipe), .pb load time in a fresh process, the C
+client's process start to prediction against Python's (MNIST CNN), file sizes, and (not --quick)
+the per-node drift report of ResNet50 against a plain verify of the same runtimes. Every target
+is a ratio against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not
+in CI."""
 BASELINE = "Session.run (raw)"
 TF_PATHS = ("model.predict", "model(x)", "tf.function", BASELINE, "keras2pb.load call",
             "keras2pb.load .function")
@@ -249,6 +251,31 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     return dict(summary, paths=results)
 
 
+def bench_drift(name: str, n: int, folder: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """The per-node report (``verify --per-node``) against a plain ``verify_runtimes`` of the
+    same runtimes on the same ``n`` inputs, for ``keras.applications.<name>(weights=None)``."""
+    from keras2pb.runtime.compare import verify_runtimes
+    from keras2pb.runtime.drift import per_node_drift
+
+    keras.backend.clear_session()
+    model = getattr(keras.applications, name)(weights=None)
+    pb = folder / f"{name.lower()}.drift.pb"
+    keras2pb.freeze(model, pb)
+    runtimes = ["tf"] + [rt for rt in ("onnx", "openvino") if not missing_modules(rt)]
+    x = np.random.default_rng(0).random((n, *model.inputs[0].shape[1:]), dtype=np.float32)
+    log(f"{name}: plain verify of {','.join(runtimes)} on {n} inputs")
+    t0 = time.perf_counter()
+    verify_runtimes(model, pb, runtimes, x)
+    plain = time.perf_counter() - t0
+    log(f"{name}: per-node report of the same")
+    t0 = time.perf_counter()
+    report = per_node_drift(model, pb, runtimes, x)
+    per_node = time.perf_counter() - t0
+    return {"model": name, "n": n, "runtimes": runtimes, "verify_s": plain,
+            "per_node_s": per_node, "nodes": len(report.pairs[0].nodes),
+            "first_divergence": report.first_divergence}
+
+
 def _first(y: Any) -> Any:
     if isinstance(y, dict):
         return next(iter(y.values()))
@@ -283,6 +310,14 @@ def targets(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
         goal(f"{r['model']}: keras2pb.load call, batch {big} <= 1.1x best TF path "
              f"({best_name})",
              p["keras2pb.load call"][f"batch{big}_ms"] / p[best_name][f"batch{big}_ms"], 1.1)
+        ov = RUNTIMES["openvino"].title
+        if r["model"] == "mnist_cnn" and "batch1_ms" in p.get(ov, {}):
+            goal(f"mnist_cnn: {ov}, batch 1 <= 0.5x Session.run",
+                 p[ov]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.5)
+        ov = RUNTIMES["openvino"].title
+        if r["model"] == "mnist_cnn" and "batch1_ms" in p.get(ov, {}):
+            goal(f"mnist_cnn: {ov}, batch 1 <= 0.5x Session.run",
+                 p[ov]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.5)
         onnx = RUNTIMES["onnx"].title
         if r["model"] == "mnist_cnn" and "batch1_ms" in p.get(onnx, {}):
             goal(f"mnist_cnn: {onnx}, batch 1 <= 0.2x Session.run",
@@ -359,16 +394,25 @@ def main(argv: list[str] | None = None) -> int:
                                       timed=big_name == args.big_model))
             del big
     goals = targets(report)
+    drift = None
+    if not args.quick:
+        drift = bench_drift("ResNet50", 4, folder, log)
+        ratio = drift["per_node_s"] / drift["verify_s"]
+        goals.append({"target": "ResNet50: verify --per-node <= 5x a plain verify of the same "
+                                f"runtimes ({','.join(drift['runtimes'])})",
+                      "measured": f"{ratio:.2f}x", "met": ratio <= 5})
     meta = {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "cpu_count": os.cpu_count(),
             "machine": platform.machine(), "quick": args.quick,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    for mod, key in (("cv2", "opencv"), ("onnxruntime", "onnxruntime"), ("tf2onnx", "tf2onnx")):
+    for mod, key in (("cv2", "opencv"), ("onnxruntime", "onnxruntime"), ("tf2onnx", "tf2onnx"),
+                     ("openvino", "openvino")):
         try:
             meta[key] = __import__(mod).__version__
         except ImportError:
             meta[key] = None
-    atomic_write_text(args.out, json.dumps({"meta": meta, "models": report, "targets": goals},
+    atomic_write_text(args.out, json.dumps({"meta": meta, "models": report, "drift": drift,
+                                            "targets": goals},
                                            indent=2) + "\n")
     print(markdown(report, goals))
     print(f"\nwrote {args.out}")
