@@ -110,9 +110,9 @@ def _notebook_markdown(prefix: str) -> str:
 def test_02_tells_the_four_op_types_freezing_changed(stages):
     """02's sentence under its four-row table: 9 placeholders → 1, 8 reads → 0, Const 6 → 14,
     Identity 2 → 10, and nothing else changed."""
-    import keras2pb
-
     import keras
+
+    import keras2pb
     from keras2pb.freezing import freeze_model
 
     keras.utils.set_random_seed(0)
