@@ -380,8 +380,9 @@ def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: st
     notebook's folder). ``env`` adds to (or overrides) this process's environment in the
     kernel, e.g. ``{"KERAS2PB_QUICK": "1"}``. ``solutions=True`` runs the notebook's solution
     files (:func:`solution_files`) after its last cell, as the tests do. The kernel is the
-    ``kernel_name`` kernelspec run by this Python. The file on disk is not changed. Raises NotebookFailed (a
-    Keras2pbError) naming the notebook and the cell when a cell raises or times out.
+    ``kernel_name`` kernelspec run by this Python. The file on disk is not changed. Raises
+    NotebookFailed (a Keras2pbError) naming the notebook and the cell when a cell raises or
+    times out.
     """
     import nbformat
     from nbclient import NotebookClient

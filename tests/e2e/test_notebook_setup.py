@@ -1,9 +1,9 @@
 """The notebooks' Setup cells: find keras2pb (or clone it on Colab), then check the versions.
 
 The second cell's ``tutorial.start("NN")`` checks the versions and prints where the notebook
-sits in the lesson. The find-or-clone cell is executed here for real, offline, in temp folders: Colab is faked by
-a ``google.colab`` entry in ``sys.modules`` and "not installed" by ``find_spec``; the clone is
-a real ``git clone`` of this repository through a ``file://`` URL.
+sits in the lesson. The find-or-clone cell is executed here for real, offline, in temp
+folders: Colab is faked by a ``google.colab`` entry in ``sys.modules`` and "not installed" by
+``find_spec``; the clone is a real ``git clone`` of this repository through a ``file://`` URL.
 """
 
 from __future__ import annotations

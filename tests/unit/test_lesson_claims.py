@@ -37,13 +37,13 @@ def stages():
 
 
 def test_readme_caption_tells_the_three_stages_with_their_counts(stages):
-    import keras2pb
+    from keras2pb.graph.optypes import CATEGORIES
 
     training, inference, frozen = stages.counts
     why = stages.removed_by_category
     main = {"optimizer", "gradient", "random", "loss"}
     rest = sum(n for key, n in why.items() if key not in main)
-    labels = dict(keras2pb.viewer.CATEGORIES)  # the notebooks print these same words
+    labels = dict(CATEGORIES)  # the notebooks print these same words
     readme = _readme()
     for phrase in [
         f"the training step ({training} nodes, left)",
@@ -113,7 +113,7 @@ def test_02_tells_the_four_op_types_freezing_changed(stages):
     import keras
 
     import keras2pb
-    from keras2pb.freezing import freeze_model
+    from keras2pb.freezing.freeze import freeze_model
 
     keras.utils.set_random_seed(0)
     model = keras2pb.mnist_cnn()

@@ -89,7 +89,8 @@ def test_exercises_with_empty_cells_and_linked_solution_files_run_all_never_runs
     start = _heading_index(nb, "Exercises")
     assert start is not None, f"{nb.path.name}: no '## Exercises' section"
     assert _heading_index(nb, "Solutions") is None, f"{nb.path.name}: solutions in the notebook"
-    turns = [c for c in nb.cells[start:] if c.cell_type == "code"]
+    turns = [c for c in nb.cells[start:] if c.cell_type == "code"
+             and c.source.lstrip().startswith("# Your turn")]
     assert len(turns) >= 2, f"{nb.path.name}: at least two exercises, each with a cell"
     files = tutorial.solution_files(nb.path)
     assert [f.stem for f in files] == [f"{nb.path.name[:2]}_ex{k}" for k in
