@@ -465,3 +465,19 @@ def test_slides_refuse_a_wheel_without_reveal(tmp_path):
         zf.writestr("x.txt", "")
     with pytest.raises(Keras2pbError, match="no reveal.js"):
         slides.reveal_from_wheel(tmp_path / "empty.whl", tmp_path / "r")
+
+
+def test_solution_files_in_exercise_order_and_appended_tagged(tmp_path):
+    path = _write_nb(tmp_path / "07_demo.ipynb", "x = 1")
+    (tmp_path / "solutions").mkdir()
+    for k in (10, 2, 1):
+        (tmp_path / "solutions" / f"07_ex{k}.py").write_text(f"print({k})\n")
+    (tmp_path / "solutions" / "08_ex1.py").write_text("print('other notebook')\n")
+    files = tutorial.solution_files(path)
+    assert [f.name for f in files] == ["07_ex1.py", "07_ex2.py", "07_ex10.py"]
+    nb = nbformat.read(path, as_version=4)
+    both = tutorial.with_solutions(nb, path)
+    assert [c.source for c in both.cells[len(nb.cells):]] == ["print(1)\n", "print(2)\n",
+                                                              "print(10)\n"]
+    assert both.cells[-1].metadata["tags"] == ["solution", "07_ex10"]
+    assert len(nbformat.read(path, as_version=4).cells) == len(nb.cells)  # the file unchanged
