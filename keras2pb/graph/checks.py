@@ -40,7 +40,7 @@ def all_nodes(gd: GraphDef) -> Iterator[NodeDef]:
         yield from fn.node_def
 
 
-def is_training_op(node: NodeDef) -> str | None:
+def training_op_reason(node: NodeDef) -> str | None:
     """Return why ``node`` has no place in a frozen inference graph, or None if it is fine.
 
     The reasons ("variable", "resource", "optimizer", "gradient", "random") come from the one
@@ -55,7 +55,7 @@ def training_ops(gd: GraphDef) -> list[tuple[str, str, str]]:
     """Return ``(node name, op, reason)`` for every training-only op left in ``gd``."""
     found = []
     for node in all_nodes(gd):
-        reason = is_training_op(node)
+        reason = training_op_reason(node)
         if reason:
             found.append((node.name, node.op, reason))
     return found
@@ -205,10 +205,10 @@ def validate_graph(gd: GraphDef, path: str | os.PathLike | None = None,
                    allow_unsafe_ops: bool = False) -> None:
     """Check ``gd`` before it is imported; raise Keras2pbError naming the offending nodes.
 
-    Refuses what ``check_structure`` refuses, ops this TensorFlow does not register, and
-    (unless ``allow_unsafe_ops``) ops that touch files, the network or Python.
+    ``gd`` comes from ``read_graph_def``, which has run ``check_structure`` on it already.
+    Refuses ops this TensorFlow does not register, and (unless ``allow_unsafe_ops``) ops that
+    touch files, the network or Python.
     """
-    check_structure(gd, path)
     unknown = unknown_ops(gd)
     if unknown:
         shown = ", ".join(f"{n} ({op})" for n, op in unknown[:5])

@@ -1,6 +1,6 @@
 """One op taxonomy: which ops and nodes belong to training only, and why (no imports of ours).
 
-Used by ``graphcheck.is_training_op`` (is a frozen graph clean?) and by the viewer's diff
+Used by ``checks.training_op_reason`` (is a frozen graph clean?) and by the viewer's diff
 (why did a training-step node vanish?). Op-type rules come first; name rules (the first name
 scope, words such as ``loss``) only refine the viewer's guess, never the frozen-graph check.
 """

@@ -100,11 +100,6 @@ class GraphDiff:
     kept: dict[str, int]
     added: dict[str, int]
 
-    @property
-    def removed_types(self) -> set[str]:
-        """Op types the right graph no longer has at all."""
-        return set(self.left) - set(self.right)
-
     def summary(self) -> str:
         """One line, e.g. ``removed 412 nodes (Const 81, ...); kept 47 ...; added 1 nodes``
         (the MNIST CNN's training step and frozen graph, by op-type counts)."""
@@ -126,16 +121,13 @@ def _sorted(d: dict[str, int]) -> dict[str, int]:
     return dict(sorted(((k, v) for k, v in d.items() if v > 0), key=lambda kv: (-kv[1], kv[0])))
 
 
-def compare(left: Any, right: Any, inference: Any = None) -> GraphDiff | StageDiff:
+def compare(left: Any, right: Any) -> GraphDiff:
     """Compare two graphs by op type (usually: training graph left, frozen graph right).
 
     Accepts anything ``inspect`` accepts. Node names differ between a training step and a
-    frozen graph, so the comparison is by op type and count. With ``inference`` (the traced
-    ``model(x, training=False)`` before freezing, see ``keras2pb.inference_graph``) it returns
-    the three-stage node-level comparison instead: ``compare_stages(left, inference, right)``.
+    frozen graph, so the comparison is by op type and count. The node-level comparison of the
+    three stages is :func:`compare_stages`.
     """
-    if inference is not None:
-        return compare_stages(left, inference, right)
     lh, rh = op_histogram(as_graph_def(left)), op_histogram(as_graph_def(right))
     removed = _sorted({op: n - rh.get(op, 0) for op, n in lh.items()})
     kept = _sorted({op: min(n, lh[op]) for op, n in rh.items() if op in lh})

@@ -221,16 +221,19 @@ def _check_models_dir(ctx: dict) -> str:
 
 def _check_runtimes(ctx: dict) -> str:
     from ..runtime.c_client import c_compiler
-    from ..runtime.optional import RUNTIMES, missing_modules, optional_module
+    from ..runtime.optional import optional_module
+    from ..runtime.registry import RUNTIMES
 
-    missing = sorted({m for name in RUNTIMES for m in missing_modules(name)})
+    # the C compiler is a line of its own below: 05 runs without the C client
+    missing = sorted({m for rt in RUNTIMES.values() if not rt.needs_compiler
+                      for m in rt.missing()})
     if missing:
         fix = ("pip install -r requirements-runtimes.txt" if _checkout() is not None
                else "pip install 'keras2pb[runtimes]'")
         raise _Failed(f"not installed: {', '.join(missing)}; notebook 05 skips them: {fix}")
     found = []
     for module, label in (("cv2", "OpenCV"), ("onnxruntime", "ONNX Runtime"),
-                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx")):
+                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx"), ("openvino", "OpenVINO")):
         found.append(f"{label} {_version(optional_module(module))}")
     cc = c_compiler()
     found.append(f"C compiler {cc}" if cc else "no C compiler (05 skips the C client)")
@@ -304,18 +307,8 @@ def format_check(check: Check, color: bool = False) -> str:
     return f"{mark} {name}: {check.detail}"
 
 
-def format_checklist(checks: list[Check], color: bool = False) -> str:
-    """The whole checklist, one line per check, then a summary line.
-
-    ``color=True`` marks passed checks with a green ✓ and failed ones with a red ✗ (ANSI
-    colours, for a terminal); without it the same text has no escape codes.
-    """
-    lines = [format_check(c, color) for c in checks]
-    lines.append(_summary(checks, color))
-    return "\n".join(lines)
-
-
-def _summary(checks: list[Check], color: bool) -> str:
+def summary_line(checks: list[Check], color: bool) -> str:
+    """The checklist's last line: all passed (green), or how many failed (red)."""
     failed = sum(not c.ok for c in checks)
     skipped = sum(c.skipped for c in checks)
     if not failed and skipped:
@@ -344,5 +337,5 @@ def main_check(args: argparse.Namespace | None = None) -> int:
     color = use_color()
     debug = bool(getattr(args, "debug", False))
     checks = run_checks(lambda c: print(format_check(c, color), flush=True), debug=debug)
-    print(_summary(checks, color), flush=True)
+    print(summary_line(checks, color), flush=True)
     return 0 if all(c.ok for c in checks) else 1

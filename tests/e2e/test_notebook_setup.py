@@ -1,8 +1,9 @@
 """The notebooks' Setup cells: find keras2pb (or clone it on Colab), then check the versions.
 
-The find-or-clone cell is executed here for real, offline, in temp folders: Colab is faked by
-a ``google.colab`` entry in ``sys.modules`` and "not installed" by ``find_spec``; the clone is
-a real ``git clone`` of this repository through a ``file://`` URL.
+The second cell's ``tutorial.start("NN")`` checks the versions and prints where the notebook
+sits in the lesson. The find-or-clone cell is executed here for real, offline, in temp
+folders: Colab is faked by a ``google.colab`` entry in ``sys.modules`` and "not installed" by
+``find_spec``; the clone is a real ``git clone`` of this repository through a ``file://`` URL.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ def test_every_notebook_has_the_same_short_setup(path):
     find, check = _setup_cells(path)
     assert find == FIND, f"{path.name}: the find-or-clone cell differs from 01's"
     assert find.count(URL_LINE) == 1
-    for cell in (find, check):
-        assert len(cell.splitlines()) <= 15
-    assert "versions.notebook_check(tf.__version__" in check
+    assert len(find.splitlines()) <= 10
+    assert len(check.splitlines()) <= 15
+    # the version check and the you-are-here line: one call, this notebook's number
+    assert f'tutorial.start("{path.name[:2]}"' in check
     assert "TF_CPP_MIN_LOG_LEVEL" not in find + check
     assert "assert tf.__version__" not in check  # a tested version warns, it does not stop
 
@@ -114,7 +116,7 @@ def test_on_colab_it_clones_the_repository_and_uses_it(run_cell, tmp_path):
     assert calls == [["git", "clone", "-q", "--depth=1", url, "keras2pb"]]
     assert added == [str(clone)]
     assert (clone / "keras2pb" / "versions.py").is_file()
-    assert (clone / "keras2pb" / "sample" / "mnist_sample.npz").is_file()  # the MNIST sample too
+    assert (clone / "keras2pb" / "tutorial" / "sample" / "mnist_sample.npz").is_file()  # MNIST
     assert tutorial.repo_root(clone / "notebooks") == clone
     # a second run finds the clone instead of cloning again
     _, added, calls = run_cell(tmp_path, colab=True, installed=False, url=url)

@@ -11,7 +11,8 @@ import pytest
 
 from keras2pb import Keras2pbError
 from keras2pb.runtime.compare import format_table, verify_runtimes
-from keras2pb.runtime.optional import MODULES_ENV, missing_modules
+from keras2pb.runtime.optional import MODULES_ENV
+from keras2pb.runtime.registry import missing_modules
 
 ALL = ["tf", "opencv", "onnx", "opencv-onnx"]
 GONE = "cv2=keras2pb_no_such_cv2,onnxruntime=keras2pb_no_such_ort"
@@ -67,7 +68,7 @@ def test_a_failing_runtime_is_a_failed_row(runtime_zoo, tmp_path):
 def test_unknown_runtime_is_a_user_error(runtime_zoo):
     z = runtime_zoo["mnist_cnn"]
     with pytest.raises(Keras2pbError,
-                       match="unknown runtime 'tensorrt'.*tf, opencv, onnx, opencv-onnx"):
+                       match="unknown runtime 'tensorrt'.*tf, c, opencv, opencv-onnx, onnx"):
         verify_runtimes(z["model"], z["pb"], ["tf", "tensorrt"])
     with pytest.raises(Keras2pbError, match="no runtimes given"):
         verify_runtimes(z["model"], z["pb"], [" "])

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from tests.helpers.support_matrix import BATCHES, COLUMNS, Cell, check_model, markdown, rows
+from tests.helpers.support_matrix import (
+    BATCHES,
+    Cell,
+    check_model,
+    columns,
+    markdown,
+    relative_error,
+    rows,
+)
 
 FAST = [r for r in rows() if not r.slow]
 SLOW = [r for r in rows() if r.slow]
@@ -15,7 +24,7 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 @pytest.mark.parametrize("row", FAST, ids=[r.name for r in FAST])
 def test_fast_row_runs_everywhere_at_batch_1_and_4(row, c_client, tmp_path):
     cells = check_model(row, tmp_path, c_binary=c_client)
-    assert list(cells) == list(COLUMNS)
+    assert list(cells) == list(columns())
     for column, cell in cells.items():
         assert cell.reason is None, (column, cell.reason)
         assert sorted(cell.diffs) == list(BATCHES), column
@@ -37,10 +46,27 @@ def test_slow_row(row, c_client, tmp_path):
 
 def test_markdown_states_how_it_ran():
     row = FAST[0]
-    cells = {"tf": Cell({1: 1e-8, 4: 3e-8}), "c": Cell(reason="C client not built"),
-             "opencv": Cell({1: 0.2, 4: 0.3})}
+    agree = {1: True, 4: True}
+    cells = {"tf": Cell({1: 1e-8, 4: 3e-8}, argmax=agree),
+             "c": Cell(reason="C client not built"), "opencv": Cell({1: 0.2, 4: 0.3}, argmax=agree)}
     text = markdown([(row, cells)], {"on": "2026-11-26", "TensorFlow": "2.21.0"})
     assert "Ran on 2026-11-26, TensorFlow 2.21.0." in text
     line = next(ln for ln in text.splitlines() if ln.startswith(f"| {row.name}"))
     assert "| ok (1: 1e-08, 4: 3e-08) | fails: C client not built | differs (1: 2e-01, " \
            "4: 3e-01) | - | - |" in line
+
+
+def test_ok_needs_a_small_relative_error_and_every_argmax():
+    """A 1000-class softmax has outputs near 1e-3: an absolute 1e-4 there is a 10 % error."""
+    ref = np.full((2, 1000), 1e-3, dtype=np.float32)
+    ref[:, 7] = 2e-3
+    off = ref * 1.1  # 10 % off everywhere: absolute differences of 1e-4 and 2e-4
+    err, agree = relative_error({"probs": ref}, {"probs": off})
+    assert agree and err > 0.09
+    assert not Cell({1: err}, argmax={1: agree}).ok
+    swapped = ref.copy()
+    swapped[:, [7, 8]] = swapped[:, [8, 7]]  # the top class moves; values barely change
+    err, agree = relative_error({"probs": ref}, {"probs": swapped})
+    assert not agree and not Cell({1: 0.0}, argmax={1: agree}).ok
+    same_err, same_agree = relative_error({"probs": ref}, {"probs": ref.copy()})
+    assert same_err == 0.0 and same_agree and Cell({1: 0.0}, argmax={1: True}).ok

@@ -17,32 +17,41 @@ import numpy as np
 
 from keras2pb.errors import Keras2pbError, one_line
 
-#: Column key -> title, in table order.
-COLUMNS = {"tf": "TensorFlow load", "c": "C client", "opencv": "OpenCV via --for-opencv",
-           "opencv-onnx": "OpenCV via ONNX", "onnx": "ONNX Runtime"}
 BATCHES = (1, 4)
-#: A cell is "ok" when every output is within this of Keras (float32 through deep nets).
+#: A cell is "ok" when every output's relative error (largest absolute difference over the
+#: largest magnitude of Keras' output) is at most this, and every argmax agrees.
 TOLERANCE = 1e-4
+
+
+def columns() -> dict[str, str]:
+    """Runtime name -> column title, in table order: the runtime registry, written once."""
+    from keras2pb.runtime.registry import RUNTIMES
+
+    return {name: rt.title for name, rt in RUNTIMES.items()}
 
 
 @dataclass
 class Cell:
-    """One model in one runtime: max abs diff vs Keras per batch size, or why it fails."""
+    """One model in one runtime: the relative error vs Keras and whether every argmax agreed,
+    per batch size, or why it fails."""
 
-    diffs: dict[int, float] = field(default_factory=dict)
+    diffs: dict[int, float] = field(default_factory=dict)  # batch -> relative error
     reason: str | None = None
+    argmax: dict[int, bool] = field(default_factory=dict)  # batch -> every argmax agreed
 
     @property
     def ok(self) -> bool:
-        """True when it ran at every batch size and matched Keras within TOLERANCE."""
-        return self.reason is None and bool(self.diffs) and \
-            max(self.diffs.values()) <= TOLERANCE
+        """True when it ran at every batch size, within TOLERANCE, with every argmax agreeing."""
+        return (self.reason is None and bool(self.diffs)
+                and max(self.diffs.values()) <= TOLERANCE
+                and all(self.argmax.get(b, False) for b in self.diffs))
 
     def text(self) -> str:
-        """The Markdown cell: ``ok (1: 3e-08, 4: 5e-08)`` or the reason."""
+        """The Markdown cell: ``ok (1: 3e-08, 4: 5e-08)`` (relative errors) or the reason."""
         if self.reason is not None:
             return f"fails: {self.reason}"
-        diffs = ", ".join(f"{b}: {d:.0e}" for b, d in self.diffs.items())
+        diffs = ", ".join(f"{b}: {d:.0e}{'' if self.argmax.get(b) else ' argmax differs'}"
+                          for b, d in self.diffs.items())
         return f"{'ok' if self.ok else 'differs'} ({diffs})"
 
 
@@ -61,7 +70,7 @@ def nontrivial_weights(model: Any, seed: int) -> None:
             v.assign((0.1 * rng.standard_normal(shape)).astype("float32"))
 
 
-def issue_cnn() -> Any:
+def bn_avgpool_cnn() -> Any:
     """A Sequential CNN that OpenCV 5.0 once failed at batch >= 2 (issue 13): Conv2D ->
     BatchNorm -> ReLU -> AveragePooling -> Conv2D -> Flatten -> Dropout -> Dense (input
     ``image`` 28x28x1, output ``probs``)."""
@@ -73,7 +82,7 @@ def issue_cnn() -> Any:
         layers.BatchNormalization(name="bn1"), layers.ReLU(name="relu1"),
         layers.AveragePooling2D(2, name="pool1"), layers.Conv2D(16, 3, name="conv2"),
         layers.Flatten(name="flatten"), layers.Dropout(0.3, name="dropout"),
-        layers.Dense(10, activation="softmax", name="probs")], name="issue_cnn")
+        layers.Dense(10, activation="softmax", name="probs")], name="bn_avgpool_cnn")
 
 
 def _app(name: str, size: int) -> Callable[[], Any]:
@@ -102,7 +111,7 @@ def rows() -> list[Row]:
     fast = [Row("MNIST CNN", mnist_cnn, False, "keras2pb.mnist_cnn()"),
             Row("BatchNorm CNN", bn_cnn, False, "keras2pb.bn_cnn()"),
             Row("two-input, two-output", two_io_model, False, "keras2pb.two_io_model()"),
-            Row("Sequential BN-AvgPool CNN from .h5", issue_cnn, False,
+            Row("Sequential BN-AvgPool CNN from .h5", bn_avgpool_cnn, False,
                 "Conv2D-BN-ReLU-AvgPool-Conv2D-Flatten-Dropout-Dense, reloaded from .h5",
                 from_h5=True)]
     apps = [("MobileNetV2", 96), ("MobileNetV3Small", 96), ("ResNet50", 32),
@@ -127,28 +136,37 @@ def _reason(exc: BaseException) -> str:
     return one_line(text, 200)
 
 
-def _compare(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> float:
+def relative_error(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]
+                   ) -> tuple[float, bool]:
+    """(largest relative error over the outputs, every argmax agrees). The relative error of
+    an output is its largest absolute difference over the largest magnitude in Keras' output,
+    so an absolute 1e-4 on probabilities of ~1e-3 (a 1000-class softmax) is not "ok"."""
     from keras2pb.runtime.verify import compare_outputs
 
-    return compare_outputs(reference, got)[0]
+    _, agreement, per = compare_outputs(reference, got)
+    worst = 0.0
+    for name, diff in per.items():
+        scale = float(np.max(np.abs(reference[name]))) if reference[name].size else 0.0
+        worst = max(worst, diff / scale if scale > 0 else diff)
+    return worst, agreement == 1.0
 
 
-def check_model(row: Row, folder: str | os.PathLike, columns: list[str] | None = None,
+def check_model(row: Row, folder: str | os.PathLike, names: list[str] | None = None,
                 c_binary: str | os.PathLike | None = None, seed: int = 0) -> dict[str, Cell]:
-    """Freeze ``row``'s model into ``folder`` and run it in each runtime of ``columns``.
+    """Freeze ``row``'s model into ``folder`` and run it in each runtime of ``names``.
 
-    Returns ``{column: Cell}``. ``c_binary``: the compiled C client (``build_c_client``);
-    without it the C column says so. A runtime that is not installed gets that reason.
+    Returns ``{runtime name: Cell}``. ``c_binary``: the compiled C client (``build_c_client``),
+    built in ``folder`` when not given. A runtime that is not installed gets that reason.
     """
     import keras
 
     from keras2pb.freezing.freeze import freeze
     from keras2pb.freezing.keras_files import load_keras_model
     from keras2pb.runtime.frozen_graph import load
-    from keras2pb.runtime.optional import missing_modules
+    from keras2pb.runtime.registry import RUNTIMES, Target
     from keras2pb.runtime.verify import keras_reference
 
-    columns = list(COLUMNS) if columns is None else columns
+    names = list(RUNTIMES) if names is None else names
     folder = Path(folder)
     stem = "".join(c if c.isalnum() else "_" for c in row.name.lower())
     keras.utils.set_random_seed(seed)
@@ -166,87 +184,41 @@ def check_model(row: Row, folder: str | os.PathLike, columns: list[str] | None =
         for b in BATCHES:
             fb, ref = keras_reference(model, graph, {k: v[:b] for k, v in feeds.items()})
             cases[b] = (fb, ref)
-        runners = _runners(graph, pb, folder, stem, model, c_binary)
-        for col in columns:
-            cell = Cell()
-            needs = {"tf": [], "c": [], "opencv": missing_modules("opencv"),
-                     "opencv-onnx": missing_modules("opencv-onnx"),
-                     "onnx": missing_modules("onnx")}[col]
-            if needs:
-                cells[col] = Cell(reason=f"not installed ({', '.join(needs)})")
+        target = Target(pb, graph, folder, None if c_binary is None else Path(c_binary))
+        for name in names:
+            rt = RUNTIMES[name]
+            missing = rt.missing()
+            if missing:
+                cells[name] = Cell(reason=f"not installed ({', '.join(missing)})")
                 continue
+            cell = Cell()
             try:
-                run = runners[col]()
+                runner = rt.prepare(target)
                 for b, (fb, ref) in cases.items():
-                    cell.diffs[b] = _compare(ref, run(fb))
+                    cell.diffs[b], cell.argmax[b] = relative_error(ref, runner.run(fb))
             except Keras2pbError as exc:
                 cell = Cell(reason=_reason(exc))
             except Exception as exc:  # a runtime's own error types: one line in the cell
                 cell = Cell(reason=f"{type(exc).__name__}: {_reason(exc)}")
-            cells[col] = cell
+            cells[name] = cell
     return cells
-
-
-def _runners(graph: Any, pb: Path, folder: Path, stem: str, model: Any,
-             c_binary: str | os.PathLike | None) -> dict[str, Callable[[], Any]]:
-    """Column -> a setup function returning ``run(feeds) -> {output name: array}``."""
-
-    def tf_setup():
-        return graph.run
-
-    def c_setup():
-        from keras2pb.runtime.c_client import run_c_client
-
-        if c_binary is None:
-            raise Keras2pbError("C client not built (no C compiler?)")
-        return lambda feeds: run_c_client(c_binary, pb, feeds)
-
-    def opencv_setup():
-        from keras2pb.freezing.freeze import freeze
-        from keras2pb.runtime.opencv import run_opencv
-
-        cv_pb = folder / f"{stem}.opencv.pb"
-        freeze(model, cv_pb, for_opencv=True)
-        return lambda feeds: run_opencv(cv_pb, feeds).outputs
-
-    onnx_path = folder / f"{stem}.onnx"
-
-    def export():
-        from keras2pb.runtime.onnx_export import export_onnx
-
-        if not onnx_path.exists():
-            export_onnx(pb, onnx_path)
-        return onnx_path
-
-    def opencv_onnx_setup():
-        from keras2pb.runtime.opencv import run_opencv_onnx
-
-        path = export()
-        return lambda feeds: run_opencv_onnx(path, feeds).outputs
-
-    def onnx_setup():
-        from keras2pb.runtime.onnx_export import OnnxModel
-
-        onnx_model = OnnxModel(export())
-        return onnx_model
-
-    return {"tf": tf_setup, "c": c_setup, "opencv": opencv_setup,
-            "opencv-onnx": opencv_onnx_setup, "onnx": onnx_setup}
 
 
 def markdown(results: list[tuple[Row, dict[str, Cell]]], meta: dict[str, str]) -> str:
     """The matrix as Markdown: a header with how it was made, then one row per model."""
-    cols = list(COLUMNS)
+    titles = columns()
+    cols = list(titles)
     lines = ["# Support matrix", "",
              "Generated by `python scripts/support_matrix.py` (do not edit by hand).",
              "", "Ran " + ", ".join(f"{k} {v}" for k, v in meta.items()) + ".", "",
              "Each cell: the model frozen by keras2pb and run in that runtime on the same "
              f"inputs as Keras, at batch {' and '.join(map(str, BATCHES))}; `ok` with the "
-             f"largest absolute difference from Keras per batch size (ok: <= {TOLERANCE:g}), "
+             f"largest relative error from Keras per batch size (ok: <= {TOLERANCE:g} and every "
+             "argmax agrees), "
              "or why it fails. Weights are random (`weights=None`) with non-trivial biases "
              "and BatchNorm statistics. Rows marked *slow* run in the tests only under "
              "`-m slow`.", "",
-             "| model | " + " | ".join(COLUMNS[c] for c in cols) + " |",
+             "| model | " + " | ".join(titles[c] for c in cols) + " |",
              "|---|" + "---|" * len(cols)]
     for row, cells in results:
         label = f"{row.name}{' (slow)' if row.slow else ''}<br>*{row.note}*"

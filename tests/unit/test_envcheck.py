@@ -11,7 +11,8 @@ import pytest
 from keras2pb import tutorial
 from keras2pb.errors import Keras2pbError
 from keras2pb.tutorial import readiness as envcheck
-from keras2pb.tutorial.readiness import CHECKS, Check, format_checklist, main_check, run_checks
+from keras2pb.tutorial.readiness import CHECKS, Check, main_check, run_checks
+from tests.helpers.checklist import format_checklist
 
 GREEN, RED = "\033[32m", "\033[31m"
 
