@@ -14,7 +14,7 @@ import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from keras2pb import Keras2pbError, show_graph
-from keras2pb.graph.checks import validate_graph
+from keras2pb.graph.checks import check_structure
 from keras2pb.viewer import infer_shapes
 
 DYING = Path(__file__).resolve().parents[1] / "helpers" / "dying_child"
@@ -128,7 +128,7 @@ def _mutually_recursive_graph() -> GraphDef:
 def test_a_function_that_calls_itself_is_refused(make):
     with pytest.raises(Keras2pbError, match=r"^r\.pb: graph function 'again' calls itself"
                                             r"|^r\.pb: graph function 'back' calls itself"):
-        validate_graph(make(), "r.pb")
+        check_structure(make(), "r.pb")
 
 
 def test_shape_inference_skips_a_recursive_graph():
