@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from keras2pb import tutorial
+from tests.helpers.notebook_outputs import html_noise, tagged_output_text
 
 pytestmark = pytest.mark.notebooks
 
@@ -84,7 +85,7 @@ def test_notebook_runs_every_cell(runs, path):
     assert "<img" in page or "data:image/png;base64" in page  # figures are inline
     # what a learner reads: no TensorFlow C++ log line, no progress bar kept frame by frame
     assert tutorial.output_noise(run.nb) == []
-    assert tutorial.html_noise(page) == []
+    assert html_noise(page) == []
 
 
 def test_notebooks_make_the_models(runs):
@@ -103,13 +104,13 @@ def test_notebooks_make_the_models(runs):
 
 def test_notebook_01_reports_test_accuracy(runs):
     run = runs.upto(NOTEBOOKS[0])
-    text = tutorial.tagged_output_text(run.nb, "accuracy")
+    text = tagged_output_text(run.nb, "accuracy")
     assert text.startswith("test accuracy: ") and "%" in text
 
 
 def test_notebook_03_predicts_20_digits_as_a_20_by_10_array(runs):
     run = runs.upto(next(p for p in NOTEBOOKS if p.name == NB03))
-    text = tutorial.tagged_output_text(run.nb, "prediction")
+    text = tagged_output_text(run.nb, "prediction")
     assert "(20, 10)" in text and "float32" in text
 
 
@@ -122,12 +123,12 @@ def test_notebook_03_alone_from_the_repo_root_rebuilds_what_it_needs(tmp_path):
     assert "mnist_cnn.h5 is missing" in text and "mnist_cnn.pb is missing" in text
     assert {"mnist_cnn.h5", "mnist_cnn.pb", "mnist_cnn.pb.json", "two_io.pb"} <= {
         p.name for p in tmp_path.iterdir()}
-    assert "(20, 10)" in tutorial.tagged_output_text(run.nb, "prediction")
+    assert "(20, 10)" in tagged_output_text(run.nb, "prediction")
 
 
 def test_notebook_02_tells_the_three_stages_with_counts(runs):
     run = runs.upto(next(p for p in NOTEBOOKS if p.name.startswith("02_")))
-    text = tutorial.tagged_output_text(run.nb, "stages")
+    text = tagged_output_text(run.nb, "stages")
     counts = dict(re.findall(r"^\s*(training step|inference trace|frozen graph): +(\d+) nodes",
                              text, re.M))
     assert set(counts) == {"training step", "inference trace", "frozen graph"}, text
@@ -140,7 +141,7 @@ def test_notebook_02_tells_the_three_stages_with_counts(runs):
 
 def test_notebook_03_grid_shows_mistakes(runs):
     run = runs.upto(next(p for p in NOTEBOOKS if p.name == NB03))
-    text = tutorial.tagged_output_text(run.nb, "unsure")
+    text = tagged_output_text(run.nb, "unsure")
     shown, total = map(int, re.search(r"(\d+) of these 20 are mistakes, of (\d+) in all",
                                        text).groups())
     assert 1 <= shown <= min(20, total), text
@@ -148,13 +149,13 @@ def test_notebook_03_grid_shows_mistakes(runs):
 
 def test_notebook_04_solution_names_the_variables_batchnorm_updates(runs):
     run = runs.upto(next(p for p in NOTEBOOKS if p.name.startswith("04_")))
-    text = tutorial.tagged_output_text(run.nb, "04_ex2")
+    text = tagged_output_text(run.nb, "04_ex2")
     assert "bn1/moving_mean" in text and "bn1/moving_variance" in text
 
 
 def test_notebook_04_tensorboard_runs_after_run_all_and_the_export_shows_a_note(runs):
     run = runs.upto(next(p for p in NOTEBOOKS if p.name.startswith("04_")))
-    assert tutorial.tagged_output_text(run.nb, "tensorboard-running").strip() == \
+    assert tagged_output_text(run.nb, "tensorboard-running").strip() == \
         "TensorBoard servers running: [True, True]"
     live = [o for c in run.nb.cells for o in c.get("outputs", [])
             if "127.0.0.1" in str(o.get("data", {}).get("text/html", ""))]
