@@ -163,3 +163,61 @@ def test_notebook_04_tensorboard_runs_after_run_all_and_the_export_shows_a_note(
     page = run.html.read_text(encoding="utf-8")
     assert page.count(tutorial.LIVE_FRAME_NOTE) == 2  # one per server, instead of its frame
     assert not re.search(r"<(?:iframe|a)\b[^>]*(?:src|href)=[\"']?http://127\.0\.0\.1", page)
+
+
+def _nb(prefix: str) -> Path:
+    return next(p for p in NOTEBOOKS if p.name.startswith(prefix))
+
+
+def test_notebook_05_drift_cell_finds_the_nudged_conv2_and_nothing_before_it(runs):
+    """05, section 11: one conv2 weight nudged on the model the .pb was frozen from; the
+    report's first divergence is conv2's Conv2D, the rows before it are exact, and with the
+    weight restored nothing diverges (the prose says each of these)."""
+    run = runs.upto(_nb("05_"))
+    text = tagged_output_text(run.nb, "drift")
+    rows = re.findall(r"^\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)(.*)$", text, re.M)
+    first = [r for r in rows if "first divergence" in r[6]]
+    assert len(first) == 1, text
+    index, node, op = int(first[0][0]), first[0][1], first[0][2]
+    assert (index, node, op) == (4, "mnist_cnn_1/conv2_1/convolution", "Conv2D"), text
+    before = [r for r in rows if int(r[0]) < index]
+    assert [r[1] for r in before] == ["mnist_cnn_1/conv1_1/Relu",
+                                      "mnist_cnn_1/pool1_1/MaxPool2d"], text
+    assert all(float(r[3]) == 0.0 for r in before)  # "match to the last bit"
+    assert all("past tolerance" in r[6] for r in rows if int(r[0]) > index)  # downstream
+    assert "first divergence: mnist_cnn_1/conv2_1/convolution (keras vs tf)" in text
+    assert text.strip().splitlines()[-1] == "weight restored, first divergence: None"
+    md = "\n".join(c.source for c in run.nb.cells if c.cell_type == "markdown")
+    assert "node 4, `mnist_cnn_1/conv2_1/convolution`" in md
+    assert "(rows 2 and 3), match to the last bit (max abs 0.00e+00)" in md
+
+
+def test_notebook_05_openvino_runs_and_its_table_row_is_ok(runs):
+    run = runs.upto(_nb("05_"))
+    text = tagged_output_text(run.nb, "openvino")
+    assert text.startswith("OpenVINO "), text  # requirements-runtimes.txt pins openvino
+    diff = float(re.search(r"max abs diff vs TensorFlow (\S+)", text).group(1))
+    assert diff <= 1e-5  # float32 precision, not the CPU plugin's bf16 default
+    table = tagged_output_text(run.nb, "runtimes-table", mime="text/markdown")
+    rows = {cells[0]: cells for cells in (
+        [c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()
+        if line.startswith("| ") and not line.startswith("| runtime"))}
+    assert set(rows) == {"tf", "opencv", "onnx", "opencv-onnx", "openvino"}, table
+    assert rows["openvino"][1] == "ok" and rows["openvino"][3] == "100.0 %", table
+    assert float(rows["openvino"][2]) <= 1e-5
+
+
+def test_notebook_04_capstone_verify_fails_then_passes_then_runs_in_c(runs):
+    run = runs.upto(_nb("04_"))
+    wrong = tagged_output_text(run.nb, "capstone-wrong")
+    fixed = tagged_output_text(run.nb, "capstone-fixed")
+    assert wrong.strip().endswith("- ok: False") and fixed.strip().endswith("- ok: True")
+    worst = float(re.search(r"max_abs_diff=([\d.e+-]+)", wrong).group(1))
+    agree = float(re.search(r"argmax_agreement=([\d.e+-]+)", wrong).group(1))
+    assert worst > 0.1 and agree < 0.5, wrong
+    c_text = tagged_output_text(run.nb, "capstone-c")
+    if c_text.startswith("skipped: no C compiler"):
+        return
+    digits = re.search(r"C client digits: \[([\d ]+)\]\s+Keras: \[([\d ]+)\]", c_text)
+    assert digits and digits.group(1).split() == digits.group(2).split(), c_text
+    assert float(re.search(r"max abs diff: (\S+)", c_text).group(1)) <= 1e-5

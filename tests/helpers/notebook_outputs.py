@@ -22,11 +22,12 @@ def html_noise(page: str) -> list[str]:
     return found
 
 
-def tagged_output_text(nb: Any, tag: str) -> str:
+def tagged_output_text(nb: Any, tag: str, mime: str = "text/plain") -> str:
     """The text the code cell tagged ``tag`` printed or displayed in an executed notebook.
 
-    Concatenates its stream outputs and ``text/plain`` results. Raises Keras2pbError when
-    no cell has the tag.
+    Concatenates its stream outputs and its results' ``mime`` data (``text/plain``; e.g.
+    ``text/markdown`` for a displayed ``Markdown`` table). Raises Keras2pbError when no cell has
+    the tag.
     """
     for cell in nb.cells:
         if tag in cell.get("metadata", {}).get("tags", []):
@@ -34,7 +35,7 @@ def tagged_output_text(nb: Any, tag: str) -> str:
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "stream":
                     parts.append(out.get("text", ""))
-                elif "data" in out and "text/plain" in out["data"]:
-                    parts.append(out["data"]["text/plain"])
+                elif "data" in out and mime in out["data"]:
+                    parts.append(out["data"][mime])
             return "".join(parts)
     raise Keras2pbError(f"no cell tagged {tag!r} in the notebook")

@@ -174,3 +174,41 @@ def test_04_describes_the_view_it_shows(stages):
     assert tuple(kernel.shape) == (3, 3, 1, 32) and tuple(bias.shape) == (32,)
     assert '"(3, 3, 1, 32)",1152' in page and '"(32,)",128' in page
     assert int((1152 + 128) / 1024 * 10 + 0.5) / 10 == 1.3
+
+
+def test_05_drift_finds_one_nudged_conv2_weight_at_conv2(tmp_path):
+    """05's section 11 on an untrained CNN: the nudge is one of conv2's 18,432 kernel weights,
+    the first divergence is conv2's Conv2D, the nodes before it are exact, and once the weight
+    is back no node diverges."""
+    import keras
+
+    import keras2pb
+
+    keras.utils.set_random_seed(0)
+    model = keras2pb.mnist_cnn()
+    pb = tmp_path / "cnn.pb"
+    keras2pb.freeze(model, pb)
+    kernel = model.get_layer("conv2").kernel
+    saved = kernel.numpy()
+    assert saved.size == 18_432
+    assert "one of conv2's 18,432 kernel weights" in "\n".join(_notebook_code("05"))
+    nudged = saved.copy()
+    nudged[1, 1, 0, 0] += 0.5
+    kernel.assign(nudged)
+    try:
+        report = keras2pb.per_node_drift(model, pb)
+    finally:
+        kernel.assign(saved)
+    [pair] = report.pairs
+    first = next(i for i, n in enumerate(pair.nodes) if n.diverged)
+    assert pair.nodes[first].node.endswith("conv2_1/convolution")
+    assert pair.nodes[first].op == "Conv2D" and first == 4
+    assert all(n.max_abs_diff == 0.0 for n in pair.nodes[:first])
+    assert keras2pb.per_node_drift(model, pb).first_divergence is None
+
+
+def _notebook_code(prefix: str) -> list[str]:
+    import nbformat
+
+    path = next((REPO / "notebooks").glob(f"{prefix}_*.ipynb"))
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
