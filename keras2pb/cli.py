@@ -62,15 +62,23 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 def _cmd_freeze(args: argparse.Namespace) -> None:
     from .freezing.freeze import freeze
     from .graph.signature import sidecar_path
+    from .runtime.opencv import check_opencv_variant
 
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
                   batch_size=args.batch_size, safe_mode=not args.unsafe,
-                  for_opencv=args.for_opencv)
+                  for_opencv=args.for_opencv, check_opencv=check_opencv_variant)
     ins = ", ".join(i["tensor"] for i in side["inputs"])
     outs = ", ".join(o["tensor"] for o in side["outputs"])
     print(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, {side['node_count']} nodes)"
           f" and {sidecar_path(args.output)}")
     print(f"feed {ins}; fetch {outs}")
+    check = side.get("opencv", {}).get("check")
+    if check and check.get("checked"):
+        errors = check["relative_error"]
+        print(f"checked in OpenCV {check['opencv']} against TensorFlow at batch "
+              f"{' and '.join(errors)}: relative error {max(errors.values()):.1e}")
+    elif check:
+        print(f"OpenCV check: {check['reason']}")
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:

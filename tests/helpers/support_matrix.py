@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 
 from keras2pb.errors import Keras2pbError, one_line
+from keras2pb.runtime.verify import RELATIVE_TOLERANCE as TOLERANCE
+from keras2pb.runtime.verify import relative_error
 
 BATCHES = (1, 4)
-#: A cell is "ok" when every output's relative error (largest absolute difference over the
-#: largest magnitude of Keras' output) is at most this, and every argmax agrees.
-TOLERANCE = 1e-4
 
 
 def columns() -> dict[str, str]:
@@ -134,21 +133,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, Keras2pbError) and exc.path is not None and text.startswith(prefix):
         text = text[len(prefix):]
     return one_line(text, 200)
-
-
-def relative_error(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]
-                   ) -> tuple[float, bool]:
-    """(largest relative error over the outputs, every argmax agrees). The relative error of
-    an output is its largest absolute difference over the largest magnitude in Keras' output,
-    so an absolute 1e-4 on probabilities of ~1e-3 (a 1000-class softmax) is not "ok"."""
-    from keras2pb.runtime.verify import compare_outputs
-
-    _, agreement, per = compare_outputs(reference, got)
-    worst = 0.0
-    for name, diff in per.items():
-        scale = float(np.max(np.abs(reference[name]))) if reference[name].size else 0.0
-        worst = max(worst, diff / scale if scale > 0 else diff)
-    return worst, agreement == 1.0
 
 
 def check_model(row: Row, folder: str | os.PathLike, names: list[str] | None = None,
