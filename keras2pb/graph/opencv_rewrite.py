@@ -63,6 +63,50 @@ def optimize_graph(graph_def: GraphDef, keep: list[str],
     return tf_optimizer.OptimizeGraph(config, meta)
 
 
+def compiled_calls(graph_def: GraphDef) -> list[str]:
+    """Names of the function calls in ``graph_def`` that TensorFlow must compile with XLA
+    (``_XlaMustCompile``): Keras' TensorFlow backend runs a grouped ``Conv2D`` (ConvNeXt's)
+    that way, and freezing keeps it as a ``StatefulPartitionedCall``."""
+    calls = {"StatefulPartitionedCall", "PartitionedCall"}
+    compiled = {f.signature.name for f in graph_def.library.function
+                if "_XlaMustCompile" in f.attr and f.attr["_XlaMustCompile"].b}
+    return [n.name for n in graph_def.node if n.op in calls and (
+        ("_XlaMustCompile" in n.attr and n.attr["_XlaMustCompile"].b)
+        or n.attr["f"].func.name in compiled)]
+
+
+def inline_compiled_calls(graph_def: GraphDef, keep: list[str]) -> tuple[GraphDef, int]:
+    """Inline the XLA-compiled function calls (``compiled_calls``) into the graph, so ONNX and
+    OpenCV see the ops inside (a grouped ``Conv2D``) instead of a call they cannot convert.
+
+    The call and its function lose ``_XlaMustCompile`` and ``_noinline``, then grappler's
+    ``function`` optimizer inlines them. The result is for converters: TensorFlow on the CPU
+    runs a grouped ``Conv2D`` only through XLA. ``keep``: node names that must survive.
+    Returns the new GraphDef and how many calls were inlined (0: ``graph_def`` unchanged).
+    """
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    names = set(compiled_calls(graph_def))
+    if not names:
+        return graph_def, 0
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    targets = set()
+    for node in out.node:
+        if node.name in names:
+            targets.add(node.attr["f"].func.name)
+            for key in ("_XlaMustCompile", "_noinline"):
+                if key in node.attr:
+                    del node.attr[key]
+    for fn in out.library.function:
+        if fn.signature.name in targets:
+            for key in ("_XlaMustCompile", "_noinline"):
+                if key in fn.attr:
+                    del fn.attr[key]
+    return optimize_graph(out, keep, ("function", "constfold", "dependency", "pruning")), \
+        len(names)
+
+
 def _rewrite_start(graph_def: GraphDef) -> tuple[Any, dict[str, Any], set[str], GraphDef]:
     """What each rewrite starts from: ``graph_def`` imported into a ``tf.Graph`` (for the
     tensors' shapes), its Const nodes by name, the node names taken, and a copy to edit."""
@@ -415,7 +459,8 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature,
     """
     inputs = [i.name for i in signature.inputs]
     outputs = [o.name for o in signature.outputs]
-    optimized = optimize_graph(graph_def, inputs + outputs)
+    optimized, inlined = inline_compiled_calls(graph_def, inputs + outputs)
+    optimized = optimize_graph(optimized, inputs + outputs)
     optimized, rewritten = adds_to_bias_adds(optimized)
     optimized, muls = muls_to_depthwise(optimized)
     optimized, lone = lone_bias_adds_to_depthwise(optimized)
@@ -462,6 +507,7 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature,
     extra["variant"] = "opencv"
     extra["opencv"] = {
         "optimizers": list(OPENCV_OPTIMIZERS),
+        "inlined_compiled_calls": inlined,
         "input_layout": "NCHW" if any(i["layout"] == "NCHW" for i in cv_inputs) else "NC",
         "inputs": cv_inputs,
         "outputs": cv_outputs,

@@ -77,7 +77,7 @@ def check_opencv_variant(graph_def: GraphDef, signature: Signature, variant: Gra
     for the sidecar: ``{"checked": True, "opencv": version, "relative_error": {batch: e}}``,
     or ``{"checked": False, "reason": ...}`` when OpenCV is not installed. Raises
     Keras2pbError naming ``origin`` when OpenCV cannot read or run the variant, or its outputs
-    differ from TensorFlow's (relative error > ``RELATIVE_TOLERANCE`` or an argmax differs),
+    differ from TensorFlow's (relative error > ``relative_tolerance`` or an argmax differs),
     with the way out.
     """
     import importlib.util
@@ -85,7 +85,7 @@ def check_opencv_variant(graph_def: GraphDef, signature: Signature, variant: Gra
     from ..fileio import atomic_write_many
     from ..graph.signature import example_feeds
     from .frozen_graph import FrozenGraph
-    from .verify import RELATIVE_TOLERANCE, relative_error
+    from .verify import relative_error, relative_tolerance
 
     if importlib.util.find_spec("cv2") is None:
         return {"checked": False, "reason": "OpenCV is not installed here "
@@ -111,7 +111,7 @@ def check_opencv_variant(graph_def: GraphDef, signature: Signature, variant: Gra
             version = run.version
             rel, same = relative_error(graph.run(fb), run.outputs)
             errors[b] = rel
-            if rel > RELATIVE_TOLERANCE or not same:
+            if rel > relative_tolerance(graph_def) or not same:
                 raise Keras2pbError(
                     f"OpenCV {version} runs the --for-opencv variant {rel:.1e} off TensorFlow "
                     f"(relative error) at batch {b}"
