@@ -106,7 +106,7 @@ def _explain_load_error(exc: BaseException) -> str:
             name = names[0].split(">")[-1]
             as_registered = f" (registered as {registered[0]!r})" if registered else \
                 (f" (registered as {names[0]!r})" if ">" in names[0] else "")
-            return (f"uses the custom class {name!r}{as_registered}, which Keras does not "
+            return (f"uses a custom class {name!r}{as_registered}, which Keras does not "
                     f"know here: pass custom_objects={{{name!r}: {name}}}, or "
                     "--custom-objects module:attr on the CLI (import the module that defines "
                     "it)")
