@@ -103,13 +103,35 @@ def test_check_refuses_a_variant_that_runs_wrong_and_writes_nothing(tmp_path, mo
     # the old behaviour simulated by undoing the Sub rewrite's sign) is refused, not written.
     import keras
 
-    import keras2pb.graph.opencv_rewrite as rewrite
-
     keras.utils.set_random_seed(0)
     model = normalization_model()
+    _wrong_bias(monkeypatch)
+    with pytest.raises(Keras2pbError, match=r"runs .* off TensorFlow .* at batch 1.*ONNX"):
+        freeze(model, tmp_path / "wrong.pb", for_opencv=True, check_opencv=check_opencv_variant)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_runtimes_says_differs_for_a_wrong_runtime(normalization, monkeypatch):
+    # verify --runtimes ran batch 64 only and said "ok" whatever the difference: it now runs
+    # batch 1 and the given batch, and a runtime off by more than 1e-4 "differs".
+    from keras2pb.runtime.compare import verify_runtimes
+
+    model, folder = normalization
+    x = np.random.default_rng(7).normal(3.0, 2.0, (3, 12, 12, 3)).astype("float32")
+    (row,) = verify_runtimes(model, folder / "plain.pb", ["opencv"], x)
+    assert row["status"] == "ok" and sorted(row["batches"]) == ["1", "3"], row
+    _wrong_bias(monkeypatch)
+    (row,) = verify_runtimes(model, folder / "plain.pb", ["opencv"], x)
+    assert row["status"] == "differs" and row["relative_error"] > 1e-3, row
+
+
+def _wrong_bias(monkeypatch):
+    """Make the --for-opencv rewrite add +mean where it should subtract it."""
+    import keras2pb.graph.opencv_rewrite as rewrite
+
     real = rewrite.adds_to_bias_adds
 
-    def wrong(graph_def):  # a bias of +mean instead of -mean: a silent wrong answer
+    def wrong(graph_def):
         out, count = real(graph_def)
         for node in out.node:
             if node.name.endswith("/bias"):
@@ -118,9 +140,6 @@ def test_check_refuses_a_variant_that_runs_wrong_and_writes_nothing(tmp_path, mo
         return out, count
 
     monkeypatch.setattr(rewrite, "adds_to_bias_adds", wrong)
-    with pytest.raises(Keras2pbError, match=r"runs .* off TensorFlow .* at batch 1.*ONNX"):
-        freeze(model, tmp_path / "wrong.pb", for_opencv=True, check_opencv=check_opencv_variant)
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_freeze_for_opencv_refuses_what_opencv_cannot_read(tmp_path):
