@@ -57,14 +57,14 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
     ``model_or_path``: a Keras model or ``.h5``/``.keras`` file (the reference);
     ``pb_path``: the frozen graph with its sidecar; ``runtimes``: names from
     ``keras2pb.runtime.registry.RUNTIMES`` (``tf``, ``c``, ``opencv``, ``opencv-onnx``,
-    ``onnx``); ``x``: an array or dict input name -> array (default as in ``keras2pb.verify``).
-    Each runtime runs at batch 1 and at the inputs' batch ``n`` (``check_batches``). Each
-    row: ``runtime``, ``status`` (``ok`` when the relative error is <= ``RELATIVE_TOLERANCE``
-    at every batch and every argmax agrees, ``differs`` when it ran but is off, ``skipped``
-    when the runtime is not installed, ``failed`` when it errors or crashes at any batch),
-    ``max_abs_diff`` and ``argmax_agreement`` (fraction) at batch ``n``, ``relative_error``
-    (the worst) and ``batches`` (batch -> relative error), ``latency_ms`` (median of one call
-    at ``latency_batch``), ``n``, ``note``. Runtimes marked
+    ``onnx``, ``openvino``); ``x``: an array or dict input name -> array (default as in
+    ``keras2pb.verify``). Each runtime runs at batch 1 and at the inputs' batch ``n``
+    (``check_batches``). Each row: ``runtime``, ``status`` (``ok`` when the relative error is
+    <= ``RELATIVE_TOLERANCE`` at every batch and every argmax agrees, ``differs`` when it ran
+    but is off, ``skipped`` when the runtime is not installed, ``failed`` when it errors or
+    crashes at any batch), ``max_abs_diff`` and ``argmax_agreement`` (fraction) at batch
+    ``n``, ``relative_error`` (the worst) and ``batches`` (batch -> relative error),
+    ``latency_ms`` (median of one call at ``latency_batch``), ``n``, ``note``. Runtimes marked
     ``child`` run in a child process, so a crash becomes a failed row.
     Raises Keras2pbError for unknown runtime names or unloadable files.
     """

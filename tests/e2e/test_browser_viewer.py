@@ -104,7 +104,8 @@ def test_mnist_pair_side_by_side(browser, mnist_pair, tmp_path):
     page, frame, requests = _show_pair(browser, mnist_pair, tmp_path / "mnist.html",
                                        "mnist_side_by_side.png")
     # search by regex marks boxes
-    frame.locator('.k2-pane[data-pane="1"] .k2-search').fill("Conv2D")
+    frame.locator("#k2-field").select_option("op")
+    frame.locator("#k2-find").fill("Conv2D")
     frame.wait_for_selector('.k2-pane[data-pane="1"] .k2-match', timeout=10_000)
     assert outside_requests(requests) == []
     page.close()
@@ -230,35 +231,59 @@ BOX_IN_VIEW = """sel => {
 def test_first_view_tells_the_story(browser, stages_page):
     page, frame, requests, dialogs = _open_stages(browser, stages_page)
     diff = stages_page[1]
-    assert frame.locator("#k2-summary").inner_text() == diff.summary()
-    # optimizer, gradients, loss and dropout are coloured boxes in view without opening anything
+    # three panes, one per stage, each with its node count and a bar as long as its share
+    assert frame.evaluate("() => Array.from(document.querySelectorAll('.k2-title'))"
+                          ".map(t => t.textContent)") == list(STAGES)
+    counts = frame.evaluate("() => Array.from(document.querySelectorAll('.k2-counts'))"
+                            ".map(t => t.textContent.split(' ')[0])")
+    assert counts == [f"{n:,}" for n in diff.counts]
+    widths = frame.evaluate("() => Array.from(document.querySelectorAll('.k2-head .k2-bar'))"
+                            ".map(b => b.getBoundingClientRect().width)")
+    assert widths[2] / widths[0] == pytest.approx(diff.counts[2] / diff.counts[0], abs=0.03)
+    # one sentence per transition, its numbers those of the diff
+    lines = frame.evaluate("() => Array.from(document.querySelectorAll('.k2-sentence'))"
+                           ".map(l => l.textContent)")
+    n_rm = sum(diff.tracing.removed.values())
+    by_reason = diff.tracing.removed_by_category
+    assert lines[0].startswith("Tracing model(x, training=False): "
+                               f"{n_rm:,} training-step nodes were never recorded (optimizer "
+                               f"{by_reason['optimizer']:,}, gradients {by_reason['gradient']:,}")
+    n_var = diff.freezing.changed["Placeholder→Const"]
+    assert lines[1].startswith(f"Freezing: {sum(diff.freezing.removed.values())} nodes removed; "
+                               f"{n_var} variables (")
+    assert "became constants inside the .pb" in lines[1]
+    # optimizer, gradients and loss are coloured boxes in view without opening anything
     left = '.k2-pane[data-pane="0"] '
     for fate in ("optimizer", "gradient", "loss"):
         assert frame.evaluate(BOX_IN_VIEW, left + f".k2-box.k2-f-{fate}"), fate
-    dropout = frame.evaluate("""() => Array.from(document.querySelectorAll(
-        '.k2-pane[data-pane="0"] .k2-seg[data-fate="random"]')).length""")
-    assert dropout > 0, "the model's box shows its dropout share in its stacked bar"
-    mixed = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-stack'))
-        .map(st => new Set(Array.from(st.querySelectorAll('.k2-seg'))
-                            .map(s => s.dataset.fate)).size)""")
-    assert mixed and max(mixed) >= 2
-    # every fate has its own colour, in the legend and on the boxes
+    # honest colour: a box whose nodes had several fates is neutral, with a bar of them all
+    mixed = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-scope.k2-mixed'))
+        .map(b => [b.querySelector('rect.k2-body').getAttribute('fill'),
+                   new Set(Array.from(b.querySelectorAll('.k2-seg')).map(s => s.dataset.fate))
+                   .size])""")
+    assert mixed and all(fill == "#f3f5f9" and n >= 2 for fill, n in mixed), mixed
+    dropout = frame.evaluate("""() => document.querySelectorAll(
+        '.k2-pane[data-pane="0"] .k2-seg[data-fate="random"]').length""")
+    assert dropout > 0, "the model's box shows its dropout share in its bar"
+    # freezing is drawn: variables in the trace, the constants freezing made in the frozen graph
+    chips = frame.evaluate("""() => [1, 2].map(k => [
+        document.querySelectorAll(`.k2-pane[data-pane="${k}"] .k2-chip-var`).length,
+        document.querySelectorAll(`.k2-pane[data-pane="${k}"] .k2-chip-const`).length])""")
+    assert chips[0][0] > 0 and chips[0][1] == 0 and chips[1][0] == 0 and chips[1][1] > 0
+    # every fate on a box has its own colour in the legend, and every mark is in it
     legend = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-legend-item'))
-        .map(i => [i.dataset.fate, getComputedStyle(i.querySelector('.k2-swatch'))
-                                   .backgroundColor])""")
-    fates = {f for f, _ in legend}
-    assert {"optimizer", "gradient", "loss", "random", "kept", "changed", "added"} <= fates
-    assert len({c for _, c in legend}) == len(legend)
-    # the node-count bar: one row per stage, with the computed counts, lengths in proportion
-    rows = frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-barrow')).map(r =>
-        [r.querySelector('.k2-barlabel').textContent, r.querySelector('.k2-barcount').textContent,
-         r.querySelector('.k2-bar').getBoundingClientRect().width])""")
-    assert [r[0] for r in rows] == list(STAGES)
-    assert [r[1] for r in rows] == [f"{n:,} nodes" for n in diff.counts]
-    assert rows[2][2] / rows[0][2] == pytest.approx(diff.counts[2] / diff.counts[0], abs=0.02)
-    green = frame.evaluate("""() => Array.from(document.querySelectorAll(
-        '.k2-barrow')[2].querySelectorAll('.k2-barseg[data-fate="changed"]')).length""")
-    assert green == 1, "the frozen graph's bar shows what freezing changed"
+        .map(i => [i.dataset.fate || i.dataset.mark,
+                   i.querySelector('.k2-swatch') ? getComputedStyle(
+                       i.querySelector('.k2-swatch')).backgroundColor : null])""")
+    keys = {k for k, _ in legend}
+    on_boxes = set(frame.evaluate("""() => Array.from(document.querySelectorAll('.k2-box'))
+        .flatMap(b => Array.from(b.classList).filter(c => c.startsWith('k2-f-'))
+                 .map(c => c.slice(5)))"""))
+    assert on_boxes <= keys, on_boxes - keys
+    assert {"optimizer", "gradient", "loss", "random", "kept", "changed", "input",
+            "added", "chip-var", "chip-const", "bar", "scope", "twin", "match"} <= keys
+    swatches = [c for _, c in legend if c]
+    assert len(set(swatches)) == len(swatches)
     assert frame.evaluate("() => __k2pb.errors") == []
     assert outside_requests(requests) == [] and dialogs == []
     page.close()
@@ -278,23 +303,32 @@ def test_linked_panes_scale_highlight_and_open_together(browser, stages_page):
     page, frame, requests, _ = _open_stages(browser, stages_page)
     scales = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
     assert scales[0] == scales[1], "one scale for both panes"
-    model = frame.evaluate("() => __k2pb.panes[1].sc.path[__k2pb.panes[1].sc.p.findIndex("
+    model = frame.evaluate("() => __k2pb.panes[2].sc.path[__k2pb.panes[2].sc.p.findIndex("
                            "(p, k) => k > 0 && p === 0)]")
-    left_id, right_id = _scope_box(frame, 0, model), _scope_box(frame, 1, model)
-    # hovering the model's box in the frozen pane marks its counterpart in the training pane
-    frame.locator(f'.k2-pane[data-pane="1"] .k2-box[data-id="{right_id}"]') \
+    left_id = _scope_box(frame, 0, model)
+    # the trace and the frozen graph start with the model open at its layers; hovering a layer
+    # in the frozen pane marks the box holding it in the training pane and the trace
+    layer_id = _scope_box(frame, 2, model + "/conv1_1")
+    frame.locator(f'.k2-pane[data-pane="2"] .k2-box[data-id="{layer_id}"]') \
         .dispatch_event("mouseenter")
     twins = frame.evaluate("() => Array.from(document.querySelectorAll("
                            "'.k2-pane[data-pane=\"0\"] .k2-twin')).map(e => e.dataset.id)")
     assert left_id in twins
-    frame.locator(f'.k2-pane[data-pane="1"] .k2-box[data-id="{right_id}"]') \
+    assert frame.locator('.k2-pane[data-pane="1"] .k2-twin').count() == 1
+    frame.locator(f'.k2-pane[data-pane="2"] .k2-box[data-id="{layer_id}"]') \
         .dispatch_event("mouseleave")
     assert frame.locator(".k2-twin").count() == 0
-    # opening the model's box in the training pane opens it in the frozen pane too
+    # opening the model's box in the training pane frames it there and in the other panes
     frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{left_id}"]').dispatch_event("click")
-    for pane, sid in ((0, left_id), (1, right_id)):
+    for pane in (0, 1, 2):
+        sid = _scope_box(frame, pane, model)
         assert frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-cluster[data-id="{sid}"]') \
             .count() == 1, pane
+    # framed: the opened frame's title is in view in each pane
+    for pane in (0, 1, 2):
+        sid = _scope_box(frame, pane, model)
+        assert frame.evaluate(BOX_IN_VIEW, f'.k2-pane[data-pane="{pane}"] '
+                                           f'.k2-cluster[data-id="{sid}"] text'), pane
     # an op's counterpart: open the first Conv2D's layer (in both panes), hover the op
     layer = frame.evaluate("""() => {
       const p = __k2pb.panes[0], i = p.n.op.findIndex(o => p.d.ops[o] === 'Conv2D');
@@ -306,27 +340,27 @@ def test_linked_panes_scale_highlight_and_open_together(browser, stages_page):
       const p = __k2pb.panes[0];
       for (const el of document.querySelectorAll('.k2-pane[data-pane="0"] .k2-op')) {
         const i = +el.dataset.id.slice(1);
-        if (p.d.ops[p.n.op[i]] === 'Conv2D') return [el.dataset.id, p.n.tw[i]];
+        if (p.d.ops[p.n.op[i]] === 'Conv2D') return [el.dataset.id, p.twinIn(__k2pb.panes[2], i)];
       }
       return null;
     }""")
     assert conv is not None and conv[1] >= 0
     frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{conv[0]}"]') \
         .dispatch_event("mouseenter")
-    assert frame.evaluate("() => __k2pb.twins") == [f"n{conv[1]}"]
+    assert f"n{conv[1]}" in frame.evaluate("() => __k2pb.twins")
     # clicking it opens its details: op, attributes, inputs, consumers, constants' shape/dtype
     frame.locator(f'.k2-pane[data-pane="0"] .k2-box[data-id="{conv[0]}"]').dispatch_event("click")
     details = frame.locator('.k2-pane[data-pane="0"] .k2-details')
     assert details.is_visible()
     text = details.inner_text()
-    for part in ("Conv2D", "attr strides", "inputs (", "consumers (", "float32 (3, 3, 1, 32)",
-                 "other pane"):
+    for part in ("Conv2D", "attr strides", "inputs (", "consumers (", "(3, 3, 1, 32)",
+                 "in frozen graph", "in inference trace"):
         assert part in text, (part, text)
     # search in both panes at once
     frame.locator(".k2-search-both").fill("BiasAdd")
     frame.wait_for_selector('.k2-pane[data-pane="1"] .k2-match', timeout=10_000)
     assert frame.locator('.k2-pane[data-pane="0"] .k2-match').count() > 0
-    # the closing title closes both panes' frames again
+    # the closing title closes the frames of that name in every pane
     frame.locator(f'.k2-pane[data-pane="0"] .k2-cluster[data-id="{left_id}"] text') \
         .dispatch_event("click")
     assert frame.locator(".k2-cluster").count() == 0
@@ -367,7 +401,7 @@ def test_each_pane_downloads_as_svg_and_png(browser, stages_page):
     import struct
 
     page, frame, requests, _ = _open_stages(browser, stages_page)
-    for pane, title in ((0, "training_step"), (1, "frozen_graph")):
+    for pane, title in ((0, "training_step"), (2, "frozen_graph")):
         with page.expect_download(timeout=30_000) as dl:
             frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-svg').click()
         assert dl.value.suggested_filename == f"{title}.svg"
@@ -384,8 +418,20 @@ def test_each_pane_downloads_as_svg_and_png(browser, stages_page):
         png = Path(dl.value.path()).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", png[16:24])
-        size = frame.evaluate(f"() => __k2pb.panes[{pane}].graphSize")
-        assert width == pytest.approx(2 * size[0], abs=2) and height > 0
+        size = frame.evaluate(f"() => __k2pb.panes[{pane}].exportSize")
+        assert width == pytest.approx(2 * size[0], abs=2)
+        assert height == pytest.approx(2 * size[1], abs=2)
+        # it explains itself: the page's font, the title, the summary and the legend
+        assert "serif" not in root.get("font-family") or "sans-serif" in root.get("font-family")
+        head = root.find(".//{http://www.w3.org/2000/svg}g[@class='k2-export-head']")
+        texts = [t.text for t in head.iter("{http://www.w3.org/2000/svg}text")]
+        assert texts[0] == ("training step" if pane == 0 else "frozen graph")
+        caption = frame.evaluate(f"() => __k2pb.panes[{pane}].d.caption")
+        assert " ".join(texts[1:]).startswith(caption[:40])
+        legend = set(texts) & set(frame.evaluate("() => __k2pb.panes.length && "
+                                                 "Array.from(document.querySelectorAll("
+                                                 "'.k2-legend-item')).map(i => i.textContent)"))
+        assert legend, texts
     assert outside_requests(requests) == []
     page.close()
 
@@ -445,4 +491,156 @@ def test_page_visible_graph_matches_collapse(browser, mnist_pair, tmp_path):  # 
     assert opened[0]["boxes"] > stats[0]["boxes"]
     assert frame.evaluate("() => __k2pb.errors") == []
     assert outside_requests(requests) == [] and dialogs == []
+    page.close()
+
+
+# ---- the freezing lens (issue 24): navigator, search, shortcuts, state, projector -------------
+
+def _key(page, frame, key: str) -> None:
+    """Press ``key`` as a person would: after a click on an empty corner of the first pane."""
+    frame.locator('.k2-pane[data-pane="0"] .k2-canvas').click(position={"x": 3, "y": 3})
+    page.keyboard.press(key)
+
+def test_change_navigator_opens_and_frames_a_change(browser, stages_page):
+    page, frame, requests, _ = _open_stages(browser, stages_page)
+    diff = stages_page[1]
+    groups = frame.evaluate("() => __k2pb.changes.map(g => [g.t, g.fate, g.pane, g.label, "
+                            "g.nodes.length])")
+    fates = frame.evaluate("() => __k2pb.panes[0].d ? JSON.parse(document.getElementById("
+                           "'k2-data').textContent).fates.map(f => f[0]) : []")
+    # every removal at tracing is listed once, by reason: the counts add up to the diff's
+    by_reason: dict[str, int] = {}
+    for t, f, _, _, n in groups:
+        if t == 0 and fates[f] in dict(diff.tracing.removed_by_category):
+            by_reason[fates[f]] = by_reason.get(fates[f], 0) + n
+    assert by_reason == dict(diff.tracing.removed_by_category)
+    changed = sum(n for t, f, _, _, n in groups if t == 1 and fates[f] == "changed")
+    assert changed == sum(diff.freezing.changed.values())
+    # N opens the next change: its box opens (or is framed) and its nodes are marked
+    _key(page, frame, "n")
+    first = frame.evaluate("() => __k2pb.changes[0]")
+    assert frame.evaluate("() => __k2pb.changeCursor") == 0
+    assert frame.locator(f'.k2-pane[data-pane="{first["pane"]}"] .k2-match').count() > 0
+    # a click on a freezing change opens its layer in the trace and frozen panes
+    k = next(i for i, g in enumerate(groups) if g[0] == 1 and fates[g[1]] == "changed")
+    frame.locator(f'#k2-changes .k2-change[data-k="{k}"]').click()
+    label = groups[k][3]
+    for pane in (1, 2):
+        sid = _scope_box(frame, pane, label)
+        assert frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-cluster[data-id="{sid}"]') \
+            .count() == 1
+        assert frame.evaluate(BOX_IN_VIEW, f'.k2-pane[data-pane="{pane}"] .k2-match')
+    # opening the layer shows its constants, with their shapes
+    chips = frame.evaluate("""() => Array.from(document.querySelectorAll(
+        '.k2-pane[data-pane="2"] .k2-chip-const text')).map(t => t.textContent)""")
+    assert any(c.startswith("const  (") and "B" in c for c in chips), chips
+    assert frame.evaluate("() => __k2pb.errors") == [] and outside_requests(requests) == []
+    page.close()
+
+
+def test_search_field_results_and_shortcuts(browser, stages_page):
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    # by name, "conv2" finds conv2's nodes only (not conv1's Conv2D)
+    _key(page, frame, "/")
+    assert frame.evaluate("() => document.activeElement.id") == "k2-find"
+    frame.locator("#k2-find").fill("conv2_1/")
+    frame.wait_for_selector("#k2-results .k2-result", timeout=10_000)
+    names = frame.evaluate("() => __k2pb.found.results.map(r => __k2pb.panes[r[0]]"
+                           ".fullName(r[1]))")
+    assert names and all("conv2_1/" in n for n in names)
+    # by op type
+    frame.locator("#k2-field").select_option("op")
+    frame.locator("#k2-find").fill("^Conv2D$")
+    frame.wait_for_function("() => __k2pb.found && __k2pb.found.text === '^Conv2D$'")
+    ops = frame.evaluate("() => __k2pb.found.results.map(r => __k2pb.panes[r[0]].d.ops["
+                         "__k2pb.panes[r[0]].n.op[r[1]]])")
+    assert ops and set(ops) == {"Conv2D"} and len(ops) == 6  # two convolutions, three stages
+    # Enter goes to the next result: it is opened, selected and in view
+    frame.locator("#k2-find").press("Enter")
+    frame.locator("#k2-find").press("Enter")
+    assert frame.evaluate("() => __k2pb.found.cursor") == 1
+    r = frame.evaluate("() => __k2pb.found.results[1]")
+    assert frame.evaluate(f"() => __k2pb.panes[{r[0]}].selected") == r[1]
+    assert frame.evaluate(BOX_IN_VIEW, f'.k2-pane[data-pane="{r[0]}"] .k2-sel')
+    # by attribute
+    frame.locator("#k2-field").select_option("attr")
+    frame.locator("#k2-find").fill("padding=VALID")
+    frame.wait_for_function("() => __k2pb.found.text === 'padding=VALID'")
+    assert frame.evaluate("() => __k2pb.found.results.length") > 0
+    # ? lists the shortcuts, Esc closes it and the details
+    frame.locator("#k2-find").press("Escape")
+    _key(page, frame, "?")
+    assert frame.locator("#k2-help").is_visible()
+    op = frame.locator('.k2-pane[data-pane="2"] .k2-op').first
+    op.dispatch_event("click")
+    assert frame.locator('.k2-pane[data-pane="2"] .k2-details').is_visible()
+    page.keyboard.press("Escape")
+    assert not frame.locator("#k2-help").is_visible()
+    assert not frame.locator('.k2-pane[data-pane="2"] .k2-details').is_visible()
+    page.close()
+
+
+def test_details_never_cover_the_selected_op(browser, stages_page):
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    for pane in (0, 1, 2):
+        n = frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-op').count()
+        for k in range(min(n, 6)):
+            frame.locator(f'.k2-pane[data-pane="{pane}"] .k2-op').nth(k).dispatch_event("click")
+            overlap = frame.evaluate(f"""() => {{
+              const p = document.querySelector('.k2-pane[data-pane="{pane}"]');
+              const a = p.querySelector('.k2-sel rect.k2-body').getBoundingClientRect();
+              const b = p.querySelector('.k2-details').getBoundingClientRect();
+              return !(a.right < b.left || a.left > b.right || a.bottom < b.top
+                       || a.top > b.bottom);
+            }}""")
+            assert not overlap, (pane, k)
+    page.close()
+
+
+def test_reset_linked_hash_state_and_projector(browser, mnist_pair, tmp_path):
+    out = write_html([str(mnist_pair["train_pb"]), str(mnist_pair["infer_pb"]),
+                      str(mnist_pair["frozen_pb"])], str(tmp_path / "mnist3.html"),
+                     titles=list(STAGES))
+    page, requests, _ = open_page(browser, out, width=1280, height=720)
+    frame = wait_ready(page)
+    first = frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())")
+    sid = _scope_box(frame, 2, frame.evaluate(
+        "() => __k2pb.panes[2].sc.path[__k2pb.panes[2].sc.p.findIndex((p, k) => k > 0 && "
+        "p === 0)]") + "/conv2_1")
+    frame.locator(f'.k2-pane[data-pane="2"] .k2-box[data-id="{sid}"]').dispatch_event("click")
+    opened = frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())")
+    assert all(len(o) > len(f) for o, f in zip(opened, first, strict=True))
+    # the state is in the URL: a reload comes back to it
+    page.wait_for_function("() => location.hash.startsWith('#k2=')", timeout=5_000)
+    views = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    page.reload()
+    frame = wait_ready(page)
+    assert frame.evaluate("() => __k2pb.restored") is True
+    assert frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())") == opened
+    assert frame.evaluate("() => __k2pb.panes.map(p => p.view.k)") == pytest.approx(views,
+                                                                                   abs=1e-3)
+    # Reset resets the linked panes together
+    frame.locator('.k2-pane[data-pane="1"] .k2-reset').click()
+    assert frame.evaluate("() => __k2pb.panes.map(p => Array.from(p.expanded).sort())") == first
+    ks = frame.evaluate("() => __k2pb.panes.map(p => p.view.k)")
+    assert len(set(ks)) == 1
+    # projector mode: labels of 14 px or more at fit, on 1,280 x 720
+    frame.locator("#k2-proj-btn").click()
+    _key(page, frame, "f")
+    sizes = frame.evaluate("""() => __k2pb.panes.flatMap(p => Array.from(
+        p.vp.querySelectorAll('.k2-box > text:not(.k2-sub)'))
+        .map(t => +t.getAttribute('font-size') * p.view.k))""")
+    assert sizes and min(sizes) >= 14, min(sizes)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "mnist_projector.png"))
+    assert frame.evaluate("() => __k2pb.errors") == [] and outside_requests(requests) == []
+    page.close()
+
+
+def test_the_notebook_frame_sizes_itself(browser, stages_page):
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    asked = frame.evaluate("() => __k2pb.askedHeight")
+    assert asked and 420 <= asked <= 1100
+    page.wait_for_function(f"() => document.querySelector('iframe').getBoundingClientRect()"
+                           f".height >= {asked - 2}", timeout=5_000)
     page.close()

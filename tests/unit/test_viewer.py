@@ -26,6 +26,7 @@ from keras2pb.viewer import (
     visible_graph,
     write_html,
 )
+from keras2pb.viewer.page import dominant_scopes
 from tests.fixtures.viewer import HOSTILE, HOSTILE_OP, hostile_graph_def, small_graph_def
 
 
@@ -183,9 +184,15 @@ def test_page_escapes_hostile_names_op_types_and_attrs():
 def test_iframe_is_sandboxed_and_holds_the_page_escaped():
     page = single_page(hostile_graph_def(), title="t")
     frame = iframe_html(page, height=500)
-    m = re.fullmatch(r'<iframe sandbox="allow-scripts allow-downloads" title="[^"]*" style="[^"]*" '
-                     r'srcdoc="([^"]*)"></iframe>', frame)
+    m = re.fullmatch(r'<iframe id="(k2f[0-9a-f]+)" sandbox="allow-scripts allow-downloads" '
+                     r'title="[^"]*" style="[^"]*" srcdoc="([^"]*)"></iframe>'
+                     r"<script>(.*)</script>", frame, re.S)
     assert m, frame[:200]
+    # the script beside it only sets that frame's height, from that frame's messages
+    ident, srcdoc, script = m.groups()
+    assert f"getElementById('{ident}')" in script and "e.source!==f.contentWindow" in script
+    assert "innerHTML" not in script and "eval" not in script
+    m = re.match(r"(.*)", srcdoc, re.S)
     assert "<" not in m.group(1) and ">" not in m.group(1)
     assert html.unescape(m.group(1)) == page
     assert "height:500px" in frame and "width:100%" in frame
@@ -315,13 +322,15 @@ def test_side_by_side_first_view_and_borrowed_shapes(mnist_pair):
     left, right = _data_of(page)["panes"]
     status = diff.left_status
     # no scope whose nodes were all removed is open in the first view; the right pane opens
-    # the scopes of the same names as the left
+    # the scopes of the same names as the left, and the model's own scope (to its layers)
     lp = prepare(mnist_pair["train_gd"], "l")
     open_left = {lp.hier.scopes[s].path for s in left["expanded"]}
     for s in left["expanded"][1:]:
         members = [i for i, p in enumerate(lp.hier.parent) if _under(lp.hier, p, s)]
         assert any(status[i] != "removed" for i in members), lp.hier.scopes[s].path
-    assert {right["s"]["path"][s] for s in right["expanded"]} <= open_left
+    rp = prepare(mnist_pair["frozen_gd"], "r")
+    assert {right["s"]["path"][s] for s in right["expanded"]} <= open_left | dominant_scopes(rp)
+    assert "mnist_cnn_1" in dominant_scopes(rp)
     # the frozen pane has shapes (borrowed from the training step) without TensorFlow import
     ops = [right["ops"][o] for o in right["n"]["op"]]
     conv = [right["shapes"][sh] for o, sh in zip(ops, right["n"]["sh"], strict=True)
@@ -351,3 +360,38 @@ def test_show_reads_graphs_without_importing_tensorflow(mnist_pair, tmp_path):
     assert done.stdout.split()[-2:] == ["0", "False"], done.stdout + done.stderr
     data = _data_of(out.read_text(encoding="utf-8"))
     assert len(data["stages"]) == 3 and "changed at freezing" in data["summary"]
+
+
+def test_three_stage_page_data_freezing_in_numbers(mnist_pair):
+    """Three panes; the sentences' numbers come from the diff and the frozen constants; the
+    ops reading variables carry chips (variables in the trace, constants in the frozen graph);
+    an op whose variable input froze is "input changed at freezing"; one table group per
+    transition."""
+    page, diff = side_by_side_page(mnist_pair["train_gd"], mnist_pair["frozen_gd"],
+                                   ("training step", "inference trace", "frozen graph"),
+                                   inference=mnist_pair["infer_gd"])
+    data = _data_of(page)
+    assert [p["role"] for p in data["panes"]] == ["training", "trace", "frozen"]
+    fates = [f for f, _ in data["fates"]]
+    tracing, freezing = data["transitions"]
+    n_rm = sum(diff.tracing.removed.values())
+    assert tracing["text"].startswith(f"{n_rm:,} training-step nodes were never recorded")
+    frozen = data["panes"][2]
+    consts = [(frozen["ops"][o], a) for o, a, f in zip(frozen["n"]["op"], frozen["n"]["at"],
+                                                       frozen["n"]["f"], strict=True)
+              if fates[f] == "changed" and frozen["ops"][o] == "Const"]
+    weights = 0
+    for _, a in consts:
+        value = dict(map(tuple, frozen["attrs"][a]))["value"]
+        dims = [int(d) for d in re.findall(r"\d+", value.split("(")[1].split(")")[0])]
+        weights += int(__import__("math").prod(dims))
+    assert f"{len(consts)} variables ({weights:,} weights" in freezing["text"]
+    for k, kind in ((1, 0), (2, 1)):
+        chips = [c for cs in data["panes"][k]["chips"].values() for c in cs]
+        assert chips and {c[3] for c in chips} == {kind}
+        assert sum(c[2] for c in chips) > 0
+    convs = [fates[f] for o, f in zip(frozen["n"]["op"], frozen["n"]["f"], strict=True)
+             if frozen["ops"][o] == "Conv2D"]
+    assert convs and set(convs) == {"input"}
+    assert [g[0] for g in data["table"]["groups"]] == ["at tracing", "at freezing"]
+    assert all(len(r) == 7 for r in data["table"]["rows"])
