@@ -25,6 +25,10 @@ OPENCV_OPTIMIZERS = ("constfold", "dependency", "pruning")
 _REFUSED_OPS = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "While",
                 "StatelessWhile", "If", "StatelessIf", "PartitionedCall",
                 "StatefulPartitionedCall"}
+#: Loops (a recurrent layer's ``While``) among ``_REFUSED_OPS``.
+_LOOP_OPS = {"While", "StatelessWhile", "Enter", "Exit", "NextIteration", "LoopCond"}
+#: Lookup tables (``keras2pb.freezing.tables``): OpenCV has none.
+_TABLE_OPS = {"HashTableV2", "InitializeTableV2", "LookupTableFindV2", "MutableHashTableV2"}
 #: Ops whose following BiasAdd / Add of a constant OpenCV fuses into one layer named after them.
 _BIAS_FUSERS = {"Conv2D", "MatMul", "DepthwiseConv2dNative", "Conv2DBackpropInput", "Conv3D"}
 _ADDS = {"BiasAdd", "Add", "AddV2"}
@@ -476,12 +480,27 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature,
     if lost:
         raise Keras2pbError(f"optimizing for OpenCV lost output {', '.join(lost)}; "
                             "please report this with the model", path)
+    strings = [i.name for i in signature.inputs if i.dtype == "string"]
+    tables = [n.name for n in optimized.node if n.op in _TABLE_OPS]
+    if strings or tables:
+        what = f"string input {', '.join(strings)}" if strings else \
+            f"lookup table {tables[0]}"
+        raise Keras2pbError(f"OpenCV DNN cannot run this graph: it has no string tensors or "
+                            f"lookup tables, and this one has a {what} (TextVectorization, "
+                            "StringLookup, IntegerLookup); run the .pb in TensorFlow "
+                            "(keras2pb.load) or the C client, or keep the lookup outside "
+                            "the model and freeze the model that takes token ids", path)
     bad = [(n.name, n.op) for n in optimized.node
            if n.op.startswith("_") or n.op in _REFUSED_OPS]
     if bad:
         shown = ", ".join(f"{n} ({op})" for n, op in bad[:5])
+        loops = any(op in _LOOP_OPS for _, op in bad)
         raise Keras2pbError(f"OpenCV DNN cannot run this graph: it keeps {shown} after "
-                            "constant folding (control flow or fused kernels)", path)
+                            "constant folding (control flow or fused kernels); "
+                            + ("recurrent layers (LSTM, GRU) run in OpenCV through ONNX: "
+                               "keras2pb export-onnx, then cv2.dnn.readNetFromONNX"
+                               if loops else "try keras2pb export-onnx, then "
+                               "cv2.dnn.readNetFromONNX"), path)
     cv_inputs = []
     for info in signature.inputs:
         shape = None if info.shape is None else list(info.shape)
