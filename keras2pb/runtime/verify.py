@@ -134,13 +134,6 @@ def relative_error(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]
     return worst, agreement == 1.0
 
 
-def agrees(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> bool:
-    """The one meaning of "ok" for a runtime: relative error <= ``RELATIVE_TOLERANCE`` and every
-    argmax agrees."""
-    rel, same = relative_error(reference, got)
-    return rel <= RELATIVE_TOLERANCE and same
-
-
 def verify(model_or_path: keras.Model | str | os.PathLike, pb_path: str | os.PathLike,
            x: Any = None, *, custom_objects: dict[str, Any] | None = None,
            safe_mode: bool = True) -> VerifyResult:
