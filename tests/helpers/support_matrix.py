@@ -270,6 +270,17 @@ def markdown(results: list[tuple[Row, dict[str, Cell]]], meta: dict[str, str],
              "biases and BatchNorm statistics; adapted layers (Normalization, "
              "TextVectorization) learn from seeded data whose statistics are not 0 and 1. "
              "Rows marked *slow* run in the tests only under `-m slow`.", "",
+             "Notes on the kinds: **text** models freeze with their lookup tables: the keys "
+             "and values are constants, and one node, named in the sidecar's "
+             "`table_initializer` (`keras2pb_init_tables`), fills the tables; `keras2pb.load` "
+             "and the C client run it once before the first call; with your own TF1 code, "
+             "run it first: `session.run(\"import/keras2pb_init_tables\")`. **Recurrent** "
+             "models keep their loops as `While` (not lowered), which TensorFlow, the C API, "
+             "tf2onnx and OpenVINO read. A **subclassed** model is wrapped as "
+             "`keras.Model(inp, model(inp))` when it was built or called; otherwise pass "
+             "`input_shape=` to `keras2pb.freeze`. `export-onnx` writes a file only after "
+             "`onnx.checker` and a run in ONNX Runtime against TensorFlow; `freeze "
+             "--for-opencv` only after a run in OpenCV at batch 1 and 3.", "",
              "| kind | model | " + " | ".join(titles[c] for c in cols) + " |",
              "|---|---|" + "---|" * len(cols)]
     failures = []
