@@ -35,7 +35,7 @@ def versions() -> dict[str, str]:
     meta = {"on": time.strftime("%Y-%m-%d"), "Python": platform.python_version(),
             "TensorFlow": tf.__version__, "Keras": keras.__version__}
     for module, label in (("cv2", "OpenCV"), ("onnxruntime", "ONNX Runtime"),
-                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx")):
+                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx"), ("openvino", "OpenVINO")):
         try:
             meta[label] = __import__(module).__version__
         except ImportError:
