@@ -20,6 +20,30 @@ from ..versions import require_supported
 require_supported(keras_too=True)  # Keras 2 or an old TensorFlow fails here, with the fix
 
 KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
+#: The JSON members of a .keras archive that Keras reads whole into memory.
+_ARCHIVE_JSON = ("config.json", "metadata.json")
+#: Their largest uncompressed size (MB) unless ``$KERAS2PB_MAX_CONFIG_MB`` says otherwise: the
+#: config of a ResNet152 is ~0.5 MB; 1 MB of zip can inflate to 1 GB.
+MAX_CONFIG_MB = 64
+MAX_CONFIG_ENV = "KERAS2PB_MAX_CONFIG_MB"
+
+
+def _check_archive(archive: zipfile.ZipFile, p: os.PathLike) -> None:
+    """Refuse a .keras archive whose JSON members inflate beyond the limit (zipfile never
+    reads a member past its declared size, so checking that size bounds the read)."""
+    text = os.environ.get(MAX_CONFIG_ENV, "").strip()
+    try:
+        limit_mb = float(text) if text else MAX_CONFIG_MB
+    except ValueError:
+        raise Keras2pbError(f"{MAX_CONFIG_ENV}={text!r} is not a number of megabytes") from None
+    for name in _ARCHIVE_JSON:
+        if name in archive.NameToInfo:
+            size = archive.getinfo(name).file_size
+            if size > limit_mb * 2**20:
+                raise Keras2pbError(
+                    f"{p}: {name} inflates to {size / 2**20:,.0f} MB, more than the "
+                    f"{limit_mb:g} MB limit (a zip bomb?); if you trust the file, raise "
+                    f"{MAX_CONFIG_ENV}")
 
 
 def load_keras_model(
@@ -46,6 +70,7 @@ def load_keras_model(
             if "config.json" not in archive.namelist():
                 raise Keras2pbError(f"{p}: a zip archive but not a Keras model "
                                     "(no config.json inside)")
+            _check_archive(archive, p)
     elif not h5py.is_hdf5(p):
         raise Keras2pbError(f"{p}: not an HDF5 file; the file is damaged or in another format")
     try:
@@ -84,6 +109,10 @@ def _root_cause(exc: BaseException) -> BaseException | None:
 
 def _explain_load_error(exc: BaseException) -> str:
     low = " ".join(str(exc).split()).lower()
+    if "vocabulary file outside of the model archive" in low:
+        return ("asks to read a vocabulary file outside the archive (a StringLookup or "
+                "TextVectorization layer naming a local file); Keras refuses this in safe mode. "
+                "Load it only if you trust the file: --unsafe on the CLI or safe_mode=False")
     root = _root_cause(exc)
     if isinstance(root, NameError) or (root is not None and "lambda" in low):
         return (f"a Lambda layer's code failed while loading: {type(root).__name__}: "

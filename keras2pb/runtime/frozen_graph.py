@@ -67,6 +67,14 @@ class FrozenGraph:
             if info.name not in node_names:
                 raise Keras2pbError(f"sidecar names tensor {info.tensor!r}, which is not in "
                                     "the graph; freeze again", path)
+            try:
+                self.graph.get_tensor_by_name(f"{IMPORT_PREFIX}/{info.tensor}")
+            except (KeyError, ValueError):
+                count = len(self.graph.get_operation_by_name(f"{IMPORT_PREFIX}/{info.name}")
+                            .outputs)
+                raise Keras2pbError(f"sidecar names tensor {info.tensor!r}, but node "
+                                    f"{info.name!r} has {count} output(s); freeze again",
+                                    path) from None
         self.session = tf.compat.v1.Session(graph=self.graph)
         self._callables: dict[tuple[str, ...], Any] = {}
         self._function = None
@@ -99,9 +107,10 @@ class FrozenGraph:
 
         Raises Keras2pbError listing the real names, closest first, when it does not exist.
         """
-        key = node_name(name.removeprefix(f"{IMPORT_PREFIX}/"))
+        plain = name.removeprefix(f"{IMPORT_PREFIX}/")
+        key = node_name(plain)
         for info in self.inputs + self.outputs:
-            if info.name == key:
+            if info.name == key and (":" not in plain or plain == info.tensor):
                 return info
         raise unknown_name(name, [i.name for i in self.inputs + self.outputs], "tensor", self.path)
 

@@ -75,7 +75,7 @@ def _way_out(text: str) -> str:
 
 
 def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
-                opset: int | None = None) -> Path:
+                opset: int | None = None, *, allow_unsafe_ops: bool = False) -> Path:
     """Convert the frozen graph ``pb_path`` to an ONNX file ``onnx_path`` with tf2onnx, check
     it, and run it once before writing it.
 
@@ -87,16 +87,23 @@ def export_onnx(pb_path: str | os.PathLike, onnx_path: str | os.PathLike,
     2 within ``relative_tolerance`` of TensorFlow with every argmax agreeing. Out: the written
     path (written atomically; nothing is written when a check fails). Raises Keras2pbError
     when tf2onnx is not installed, the sidecar is missing, the conversion or a check fails,
-    with the way out where there is one.
+    with the way out where there is one. tf2onnx imports the graph and folds its constants
+    (it runs ops), so the graph gets ``load``'s checks first: unknown ops, and unless
+    ``allow_unsafe_ops`` ops that touch files, the network or Python, are refused; an
+    unsupported TensorFlow is refused too.
     """
     from ..fileio import atomic_write_bytes
+    from ..graph.checks import validate_graph
     from ..graph.opencv_rewrite import inline_compiled_calls
     from ..graph.reading import read_graph_def
+    from ..versions import require_supported
 
+    require_supported()
     pb_path = Path(pb_path)
     tf2onnx = optional_module("tf2onnx")
     onnx = optional_module("onnx")
     graph_def = read_graph_def(pb_path)
+    validate_graph(graph_def, pb_path, allow_unsafe_ops=allow_unsafe_ops)
     signature = require_signature(pb_path)
     inputs = [i.tensor for i in signature.inputs]
     outputs = [o.tensor for o in signature.outputs]

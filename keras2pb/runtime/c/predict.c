@@ -89,8 +89,9 @@ static int parse_dims(const char *text, int64_t *dims, const char *path) {
   int n = 0;
   while (*text) {
     char *end;
+    errno = 0;
     long long d = strtoll(text, &end, 10);
-    if (end == text || d < 0 || n == MAX_DIMS) die(1, path, "bad shape");
+    if (end == text || d < 0 || errno == ERANGE || n == MAX_DIMS) die(1, path, "bad shape");
     dims[n++] = d;
     text = end;
     while (*text == ',' || *text == ' ' || *text == ')' || *text == '(') text++;
@@ -98,9 +99,19 @@ static int parse_dims(const char *text, int64_t *dims, const char *path) {
   return n;
 }
 
-static size_t product(const int64_t *dims, int n) {
+/* The number of elements of a shape; dies (one line) when their bytes would not fit in
+ * memory's address range: a hostile header's product must not wrap around to a small size. */
+static size_t product(const int64_t *dims, int n, const char *path) {
   size_t p = 1;
-  for (int i = 0; i < n; i++) p *= (size_t)dims[i];
+  for (int i = 0; i < n; i++) {
+    if (dims[i] != 0 && p > (SIZE_MAX / sizeof(float)) / (size_t)dims[i]) {
+      char message[160];
+      snprintf(message, sizeof message, "the shape's dimension %d (%lld) makes the array too "
+               "large to hold", i, (long long)dims[i]);
+      die(1, path, message);
+    }
+    p *= (size_t)dims[i];
+  }
   return p;
 }
 
@@ -132,7 +143,7 @@ static void read_npy(const char *path, Tensor *t) {
   if (!close) die(1, path, "bad shape in the .npy header");
   *close = 0;
   t->ndims = parse_dims(shape, t->dims, path);
-  t->count = product(t->dims, t->ndims);
+  t->count = product(t->dims, t->ndims, path);
   if (size - start - hlen != t->count * sizeof(float))
     die(1, path, "the .npy data size does not match its shape");
   t->data = malloc(t->count * sizeof(float) + 1);
@@ -146,7 +157,7 @@ static void read_raw(const char *path, const char *dims, Tensor *t) {
   size_t size;
   unsigned char *buf = read_file(path, &size);
   t->ndims = parse_dims(dims, t->dims, path);
-  t->count = product(t->dims, t->ndims);
+  t->count = product(t->dims, t->ndims, path);
   if (size != t->count * sizeof(float)) {
     char message[160];
     snprintf(message, sizeof message, "holds %zu bytes, the shape %s needs %zu (float32)",
