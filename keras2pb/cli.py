@@ -64,17 +64,25 @@ def _cmd_freeze(args: argparse.Namespace) -> None:
     from .fileio import check_output
     from .freezing.freeze import freeze
     from .graph.signature import sidecar_path
+    from .runtime.opencv import check_opencv_variant
 
     for out in (args.output, sidecar_path(args.output)):
         check_output(out, inputs=[args.model])
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
                   batch_size=args.batch_size, safe_mode=not args.unsafe,
-                  for_opencv=args.for_opencv)
+                  for_opencv=args.for_opencv, check_opencv=check_opencv_variant)
     ins = ", ".join(i["tensor"] for i in side["inputs"])
     outs = ", ".join(o["tensor"] for o in side["outputs"])
     print(visible(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, "
                   f"{side['node_count']} nodes) and {sidecar_path(args.output)}"))
     print(visible(f"feed {ins}; fetch {outs}"))
+    check = side.get("opencv", {}).get("check")
+    if check and check.get("checked"):
+        errors = check["relative_error"]
+        print(visible(f"checked in OpenCV {check['opencv']} against TensorFlow at batch "
+                      f"{' and '.join(errors)}: relative error {max(errors.values()):.1e}"))
+    elif check:
+        print(visible(f"OpenCV check: {check['reason']}"))
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
@@ -185,7 +193,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         rows = verify_runtimes(args.model, args.graph, args.runtimes.split(","), x,
                                custom_objects=_custom_objects(args), safe_mode=not args.unsafe)
         print(json.dumps(rows, indent=2) if args.json else format_table(rows))
-        return 0 if all(r["status"] != "failed" for r in rows) else EXIT_USER_ERROR
+        return 0 if all(r["status"] in ("ok", "skipped") for r in rows) else EXIT_USER_ERROR
     result = verify(args.model, args.graph, x, custom_objects=_custom_objects(args),
                     safe_mode=not args.unsafe)
     if args.json:

@@ -6,6 +6,7 @@
  *       array (float32, C order) or raw little-endian float32 with its shape after a colon:
  *       -i image=digit.f32:1,28,28,1
  *   -o  an output to fetch (probs or probs:0); repeat for several.
+ * A graph with lookup tables has them filled first (its node keras2pb_init_tables).
  * Prints, for each output, a line "NAME: shape [d0, d1, ...]" and then its values, one row
  * (the last dimension) per line, with 9 significant digits (exact for float32).
  * Exit codes: 0 ok, 1 bad input (one line on stderr naming the file), 2 bad arguments.
@@ -23,6 +24,8 @@
 
 #define MAX_IO 16
 #define MAX_DIMS 8
+/* The node keras2pb.freezing.tables adds to fill a graph's lookup tables (TABLE_INITIALIZER). */
+#define TABLE_INITIALIZER "keras2pb_init_tables"
 
 typedef struct {
   char name[256]; /* operation name, without ":0" */
@@ -265,6 +268,13 @@ int main(int argc, char **argv) {
   TF_Session *session = TF_NewSession(graph, session_options, status);
   TF_DeleteSessionOptions(session_options);
   if (TF_GetCode(status) != TF_OK) die(1, pb, TF_Message(status));
+  /* A graph that carries lookup tables (TextVectorization, StringLookup) fills them with
+   * this node, once, before the first run (the sidecar names it "table_initializer"). */
+  TF_Operation *init_tables = TF_GraphOperationByName(graph, TABLE_INITIALIZER);
+  if (init_tables) {
+    TF_SessionRun(session, NULL, NULL, NULL, 0, NULL, NULL, 0, &init_tables, 1, NULL, status);
+    if (TF_GetCode(status) != TF_OK) die(1, pb, TF_Message(status));
+  }
   TF_SessionRun(session, NULL, feeds, values, n_in, fetches, results, n_out, NULL, 0, NULL,
                 status);
   if (TF_GetCode(status) != TF_OK) die(1, pb, TF_Message(status));
