@@ -62,15 +62,14 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _cmd_freeze(args: argparse.Namespace) -> None:
     from .fileio import check_output
-    from .freezing.freeze import freeze
+    from .freeze_and_check import freeze
     from .graph.signature import sidecar_path
-    from .runtime.opencv import check_opencv_variant
 
     for out in (args.output, sidecar_path(args.output)):
         check_output(out, inputs=[args.model])
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
                   batch_size=args.batch_size, safe_mode=not args.unsafe,
-                  for_opencv=args.for_opencv, check_opencv=check_opencv_variant)
+                  for_opencv=args.for_opencv)
     ins = ", ".join(i["tensor"] for i in side["inputs"])
     outs = ", ".join(o["tensor"] for o in side["outputs"])
     print(visible(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, "

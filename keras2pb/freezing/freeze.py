@@ -199,10 +199,11 @@ def freeze(
     returns the sidecar dict. ``custom_objects`` and ``safe_mode`` are passed to Keras when
     loading a file. ``for_opencv=True`` writes the variant OpenCV's DNN module can read
     (constant-folded by grappler; see ``keras2pb.graph.opencv_rewrite``); ``check_opencv``
-    (``keras2pb.runtime.opencv.check_opencv_variant``, which the CLI passes) runs that variant
-    in OpenCV against TensorFlow before anything is written and raises if it differs; without
-    it the sidecar says the variant was not checked. ``input_shape`` (one example's shape, or
-    a dict name -> shape) lets a subclassed model that was never built or called be frozen.
+    (``keras2pb.runtime.opencv.check_opencv_variant``, which ``keras2pb.freeze`` and the CLI
+    pass) runs that variant in OpenCV against TensorFlow before anything is written and raises
+    if it differs; without it the sidecar says the variant was not checked. ``input_shape``
+    (one example's shape, or a dict name -> shape) lets a subclassed model that was never
+    built or called be frozen.
     Raises Keras2pbError for unloadable models, unwritable paths, graphs over 2 GiB, training
     ops left in the graph, or a failed OpenCV check; nothing is written then.
     """

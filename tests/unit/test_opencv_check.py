@@ -49,7 +49,7 @@ def test_normalization_sub_becomes_a_bias_add(normalization):
     assert _channel_ops(folder / "cv.pb") == []
     cv = load(folder / "cv.pb").signature.extra["opencv"]
     assert cv["adds_to_bias_adds"] == 1 and cv["muls_to_depthwise"] == 1
-    assert cv["check"]["checked"] is False  # no check_opencv given: the sidecar says so
+    assert cv["check"]["checked"] is True  # keras2pb.freeze checks the variant in OpenCV
 
 
 def test_normalization_variant_is_the_same_arithmetic_in_tensorflow(normalization):
@@ -96,6 +96,17 @@ def test_freeze_for_opencv_with_the_check_records_it(normalization, tmp_path):
     assert check["checked"] is True and check["opencv"].startswith(("4.", "5."))
     assert sorted(check["relative_error"]) == ["1", "3"]
     assert max(check["relative_error"].values()) <= 1e-4
+
+
+def test_the_public_freeze_checks_the_opencv_variant_by_default(normalization, tmp_path):
+    """keras2pb.freeze (not only the CLI) runs the check: a variant written is one that runs."""
+    from keras2pb.freezing.freeze import freeze as freeze_unchecked
+
+    model, _ = normalization
+    side = freeze(model, tmp_path / "default.pb", for_opencv=True)
+    assert side["opencv"]["check"]["checked"] is True
+    bare = freeze_unchecked(model, tmp_path / "bare.pb", for_opencv=True)
+    assert bare["opencv"]["check"]["checked"] is False  # the layer below says it did not check
 
 
 def test_check_refuses_a_variant_that_runs_wrong_and_writes_nothing(tmp_path, monkeypatch):
