@@ -17,8 +17,9 @@ each side holds ("keras: 48 NaN; tf: finite"), and ``max_abs_diff``/``max_rel_di
 number is written as ``null`` (``json.dumps(report.to_dict(), allow_nan=False)`` passes).
 
 Loops: a lowered while loop (``Enter``/``Merge``/``NextIteration``/``Exit``) is ordered without
-its back edges, and only the nodes outside the loop are compared (a tensor inside a loop frame
-cannot be fetched); a functional ``While`` op is one node, compared by its outputs.
+its back edges, and only the nodes outside the loop are compared (a tensor inside the loop has
+one value per iteration, not one to compare); a functional ``While`` op (control flow kept as
+functions) is one node, compared by its outputs.
 """
 
 from __future__ import annotations
@@ -275,7 +276,7 @@ def compared_tensors(graph) -> list[tuple[str, str, str]]:
 
     ``graph`` is a loaded ``FrozenGraph``; constants, the inputs themselves and anything that
     does not depend on an input (weights, shape constants) are left out, and so are the nodes
-    inside a lowered while loop (they run once per iteration and cannot be fetched). A
+    inside a lowered while loop (they hold one value per iteration, not one to compare). A
     functional ``While``'s output is compared when its loop variable depends on an input.
     """
     inputs = {i.name for i in graph.inputs}
