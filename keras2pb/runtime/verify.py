@@ -72,12 +72,29 @@ def keras_reference(model: keras.Model, graph: Any, x: Any = None
     return feeds, {o.name: np.asarray(r) for o, r in zip(graph.outputs, outputs, strict=True)}
 
 
+def _abs_diff(ref: np.ndarray, out: np.ndarray) -> float:
+    """The largest absolute difference; ``inf`` when the two disagree on where NaN or inf are
+    (a NaN must never make a comparison look clean: ``max(0.0, nan)`` is 0.0)."""
+    if not ref.size:
+        return 0.0
+    a, b = ref.astype(np.float64), out.astype(np.float64)
+    finite_a, finite_b = np.isfinite(a), np.isfinite(b)
+    same_special = (np.isnan(a) & np.isnan(b)) | (~finite_a & ~np.isnan(a) & (a == b))
+    if np.any(~(finite_a & finite_b) & ~same_special):
+        return float("inf")
+    both = finite_a & finite_b
+    return float(np.max(np.abs(a[both] - b[both]))) if np.any(both) else 0.0
+
+
 def compare_outputs(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]
                     ) -> tuple[float, float, dict[str, float]]:
-    """Compare outputs by name: ``(max abs difference, argmax agreement, per-output diffs)``.
+    """Compare outputs by name: ``(max abs difference, agreement, per-output diffs)``.
 
-    Argmax agreement is the fraction over outputs with more than one column (1.0 if none).
-    Raises Keras2pbError if an output is missing or its shape differs.
+    Agreement is the fraction of predictions that agree: the argmax of outputs with more than
+    one column, and every value of whole-number or boolean outputs (class ids, an argmax the
+    model computes itself); 1.0 when there is nothing to agree on. A difference is ``inf``
+    where the two disagree on NaN or inf. Raises Keras2pbError if an output is missing or its
+    shape differs.
     """
     per, agree, total = {}, 0, 0
     for name, ref in reference.items():
@@ -87,8 +104,11 @@ def compare_outputs(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]
         if ref.shape != out.shape:
             raise Keras2pbError(f"output {name!r}: Keras gives shape {ref.shape}, the graph "
                                 f"{out.shape}: is this the model the graph came from?")
-        per[name] = float(np.max(np.abs(ref.astype(np.float64) - out))) if ref.size else 0.0
-        if ref.ndim >= 2 and ref.shape[-1] > 1:
+        per[name] = _abs_diff(ref, out)
+        if ref.dtype.kind in "iub":
+            agree += int(np.sum(ref == out))
+            total += int(ref.size)
+        elif ref.ndim >= 2 and ref.shape[-1] > 1:
             agree += int(np.sum(ref.argmax(-1) == out.argmax(-1)))
             total += int(np.prod(ref.shape[:-1]))
     return max(per.values(), default=0.0), (agree / total if total else 1.0), per
@@ -128,9 +148,10 @@ def relative_error(reference: dict[str, np.ndarray], got: dict[str, np.ndarray]
     _, agreement, per = compare_outputs(reference, got)
     worst = 0.0
     for name, diff in per.items():
-        ref = np.asarray(reference[name])
-        scale = float(np.max(np.abs(ref.astype(np.float64)))) if ref.size else 0.0
-        worst = max(worst, diff / scale if scale > 0 else diff)
+        ref = np.abs(np.asarray(reference[name]).astype(np.float64))
+        finite = ref[np.isfinite(ref)]
+        scale = float(np.max(finite)) if finite.size else 0.0
+        worst = max(worst, diff / scale if scale > 0 else diff)  # diff is never NaN
     return worst, agreement == 1.0
 
 
