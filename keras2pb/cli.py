@@ -150,6 +150,13 @@ def _write_outputs(path: str, result: dict) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+def _with_sidecars(graphs: list[str]) -> list[str]:
+    """Graph files and the sidecars read beside them: all inputs an output must not replace."""
+    from .graph.signature import sidecar_path
+
+    return [p for g in graphs for p in (g, str(sidecar_path(g)))]
+
+
 def _cmd_predict(args: argparse.Namespace) -> None:
     import numpy as np
 
@@ -158,7 +165,7 @@ def _cmd_predict(args: argparse.Namespace) -> None:
     if args.output:
         from .fileio import check_output
 
-        check_output(args.output, inputs=[args.graph, args.input])
+        check_output(args.output, inputs=[*_with_sidecars([args.graph]), args.input])
     x = _read_inputs(args.input)
     with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
         result = graph.run(x, outputs=args.outputs)
@@ -208,7 +215,7 @@ def _cmd_export_onnx(args: argparse.Namespace) -> None:
     from .fileio import check_output
     from .runtime.onnx_export import export_onnx
 
-    check_output(args.output, inputs=[args.graph])
+    check_output(args.output, inputs=_with_sidecars([args.graph]))
     path = export_onnx(args.graph, args.output, opset=args.opset)
     print(visible(f"wrote {path}"))
 
@@ -217,7 +224,7 @@ def _cmd_show(args: argparse.Namespace) -> None:
     from .fileio import check_output
     from .viewer import write_html
 
-    check_output(args.output, inputs=args.graphs)
+    check_output(args.output, inputs=_with_sidecars(args.graphs))
     path = write_html(args.graphs, args.output, titles=args.titles)
     print(visible(f"wrote {path}"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -25,12 +26,22 @@ _UNSAFE_OPS = {
     "DebugNanCount", "DebugNumericSummary", "DebugNumericSummaryV2", "ImmutableConst",
     "LoadAndRemapMatrix", "GenerateVocabRemapping", "InitializeTableFromTextFile",
     "InitializeTableFromTextFileV2", "DecodeProtoV2", "EncodeProto",
+    # ops that read a file named in an attribute (a reviewer leaked a secret file through the
+    # first two), or write one, or call another process
+    "Skipgram", "FixedUnigramCandidateSampler", "DumpTensor", "RecordInput",
+    "CalibrationStatisticsSaver", "DistributedSave", "DTensorRestoreV2", "RemoteCall",
 }
 #: The most ``/``-separated scopes a node name may have: real graphs stay far below; a name
 #: thousands deep exhausts the recursion of every tool that draws the scope tree.
 MAX_SCOPE_DEPTH = 500
 _UNSAFE_SUBSTRINGS = ("Reader", "Dataset", "Iterator", "FileSystem", "Checkpoint",
-                      "SummaryWriter", "Socket", "Rpc", "Gcs", "BigQuery", "Bigtable")
+                      "SummaryWriter", "Socket", "Rpc", "Gcs", "BigQuery", "Bigtable",
+                      # devices and other processes: sends and receives wait on a peer
+                      "Send", "Recv", "Collective", "Nccl", "TPU", "Tpu")
+#: A string attribute with one of these in its name names a file, folder or address (a
+#: ``vocab_file``, ``filename``, ``log_dir_path``, ``debug_urls``): whatever the op, the graph
+#: reads or writes outside itself. Ops not listed above are caught by this too.
+_PATH_ATTR = re.compile(r"file|path|url|(?<!a)dir(?!ection)|address|host_?name", re.I)
 
 
 def all_nodes(gd: GraphDef) -> Iterator[NodeDef]:
@@ -76,9 +87,23 @@ def is_unsafe_op(op: str) -> bool:
     return op in _UNSAFE_OPS or any(s in op for s in _UNSAFE_SUBSTRINGS)
 
 
+def names_a_path(node: NodeDef) -> bool:
+    """True when ``node`` has a non-empty string attribute named like a file, folder or
+    address (``_PATH_ATTR``)."""
+    for key, value in node.attr.items():
+        if not _PATH_ATTR.search(key):
+            continue
+        if value.WhichOneof("value") == "s" and value.s:
+            return True
+        if value.WhichOneof("value") == "list" and any(value.list.s):
+            return True
+    return False
+
+
 def unsafe_ops(gd: GraphDef) -> list[tuple[str, str]]:
-    """Return ``(node name, op)`` for every op in ``gd`` that touches files, network or Python."""
-    return [(n.name, n.op) for n in all_nodes(gd) if is_unsafe_op(n.op)]
+    """Return ``(node name, op)`` for every op in ``gd`` that touches files, network or Python:
+    by its op type, or by an attribute that names a file, folder or address."""
+    return [(n.name, n.op) for n in all_nodes(gd) if is_unsafe_op(n.op) or names_a_path(n)]
 
 
 def unknown_ops(gd: GraphDef) -> list[tuple[str, str]]:
@@ -133,14 +158,23 @@ def check_names(gd: GraphDef, path: str | os.PathLike | None = None) -> None:
 
 def _calls(fn) -> set[str]:
     """Names of the functions a library function's nodes call (as ops or in attributes)."""
-    called = set()
+    called: set[str] = set()
     for node in fn.node_def:
         called.add(node.op)
-        for value in node.attr.values():
-            if value.HasField("func"):
-                called.add(value.func.name)
-            called.update(f.name for f in value.list.func)
+        _funcs_in(node.attr.values(), called)
     return called
+
+
+def _funcs_in(values, found: set[str], depth: int = 0) -> None:
+    """Add to ``found`` every function named in attribute ``values``, including functions
+    passed as attributes of those (``f = g{F: h}``: h is called too, through g)."""
+    if depth > 64:  # a NameAttrList nested this deep is itself hostile; checked elsewhere
+        return
+    for value in values:
+        funcs = ([value.func] if value.HasField("func") else []) + list(value.list.func)
+        for func in funcs:
+            found.add(func.name)
+            _funcs_in(func.attr.values(), found, depth + 1)
 
 
 def recursive_functions(gd: GraphDef) -> list[str]:

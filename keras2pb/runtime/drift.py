@@ -544,6 +544,10 @@ def per_node_drift(model_or_path: Any, pb_path: str | os.PathLike,
         frozen = run_frozen(graph, feeds, wanted)
         pairs = [DriftPair("keras", "tf", *compare_nodes(tensors, trace, frozen, atol, rtol,
                                                          ("keras", "tf")))]
+        if tensors and not pairs[0].nodes:  # nothing compared must never read as "no drift"
+            raise Keras2pbError(f"model {label} does not match this graph: none of its "
+                                f"{len(tensors)} nodes has a counterpart in the model's trace; "
+                                "is it the model the graph was frozen from?", pb_path)
         del trace
         for rt in others:
             missing = rt.missing()

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+import keras2pb
 from keras2pb import Keras2pbError
 from keras2pb.runtime.drift import per_node_drift, topological_nodes
 
@@ -413,6 +414,21 @@ def test_a_model_that_does_not_match_the_graph(models, tmp_path, capfd):
     err = capfd.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "internal error" not in err
     assert "other.keras" in err and "mnist_cnn.pb" in err and "'image'" in err
+
+
+def test_a_model_with_the_same_inputs_but_another_graph_is_refused(tmp_path):
+    """Same input names and shapes, another model: 0 nodes compared must not read as "no
+    node drifts" (a reviewer's verify a.keras b.pb --per-node exited 0 with status ok)."""
+    import keras
+
+    def tiny(name, units):
+        x_in = keras.Input((6,), name="x")
+        return keras.Model(x_in, keras.layers.Dense(units, name=f"{name}_d")(x_in), name=name)
+
+    keras2pb.freeze(tiny("b_model", 5), tmp_path / "b.pb")
+    with pytest.raises(Keras2pbError, match=r"b\.pb: model .* does not match this graph: none "
+                                            r"of its \d+ nodes has a counterpart"):
+        per_node_drift(tiny("a_model", 3), tmp_path / "b.pb")
 
 
 def _f16_model():

@@ -113,6 +113,21 @@ def test_cli_export_onnx_onto_its_graph_is_refused(tiny, tmp_path, capsys):
     assert "is also an input" in capsys.readouterr().err and pb.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["predict", "show", "export-onnx"])
+def test_cli_output_onto_the_graphs_sidecar_is_refused(tiny, tmp_path, capsys, command):
+    """The sidecar is read beside the graph: writing onto it would lose the graph's names (a
+    reviewer's predict -o g.pb.json wrote an array there and exited 0)."""
+    pb = _copy(tiny / "tiny.pb", tmp_path / "g.pb")
+    side = _copy(tiny / "tiny.pb.json", tmp_path / "g.pb.json")
+    before = side.read_bytes()
+    args = {"predict": ["predict", str(pb), str(tiny / "x.npy"), "-o", str(side)],
+            "show": ["show", str(pb), "-o", str(side)],
+            "export-onnx": ["export-onnx", str(pb), str(side)]}[command]
+    assert main(args) == 1
+    assert "is also an input (g.pb.json)" in capsys.readouterr().err
+    assert side.read_bytes() == before
+
+
 def test_a_pair_is_renamed_while_the_folder_lock_is_held(tmp_path, monkeypatch):
     """Both renames of atomic_write_many happen under an exclusive lock on the folder, so a
     second writer (another freeze to the same output) waits instead of interleaving."""

@@ -14,7 +14,7 @@ import tensorflow as tf
 from tensorflow.core.framework.graph_pb2 import GraphDef
 
 from keras2pb import Keras2pbError, show_graph
-from keras2pb.graph.checks import check_structure
+from keras2pb.graph.checks import check_structure, unsafe_ops
 from keras2pb.viewer import infer_shapes
 
 DYING = Path(__file__).resolve().parents[1] / "helpers" / "dying_child"
@@ -129,6 +129,50 @@ def test_a_function_that_calls_itself_is_refused(make):
     with pytest.raises(Keras2pbError, match=r"^r\.pb: graph function 'again' calls itself"
                                             r"|^r\.pb: graph function 'back' calls itself"):
         check_structure(make(), "r.pb")
+
+
+def test_recursion_through_a_function_passed_as_an_attribute_is_refused():
+    """h calls g with F=h, and g calls its F: h -> g -> h, hidden one attribute deep (a
+    reviewer's graph that segfaulted an in-process load)."""
+    gd = _recursive_graph()
+    h = gd.library.function[0]
+    h.node_def[0].op = "PartitionedCall"
+    h.node_def[0].attr["f"].func.name = "g"
+    h.node_def[0].attr["f"].func.attr["F"].func.name = "again"
+    g = gd.library.function.add()
+    g.signature.name = "g"
+    g.signature.input_arg.add(name="a", type=1)
+    g.signature.output_arg.add(name="o", type=1)
+    call = g.node_def.add(name="call", op="PartitionedCall", input=["a"])
+    call.attr["f"].placeholder = "F"
+    g.ret["o"] = "call:output:0"
+    with pytest.raises(Keras2pbError, match="calls itself"):
+        check_structure(gd, "r.pb")
+
+
+@pytest.mark.parametrize("op, attr", [("Skipgram", "filename"),
+                                      ("FixedUnigramCandidateSampler", "vocab_file"),
+                                      ("SomeFutureOp", "vocab_file"),
+                                      ("DumpTensor", "log_dir_path")])
+def test_ops_that_name_a_file_are_unsafe(op, attr):
+    """Skipgram and FixedUnigramCandidateSampler read the file their attribute names (a
+    reviewer printed a secret file's words through predict); any op whose string attribute
+    names a file is unsafe, listed or not."""
+    gd = GraphDef()
+    node = gd.node.add(name="n", op=op)
+    node.attr[attr].s = b"/etc/passwd"
+    assert unsafe_ops(gd) == [("n", op)]
+    node.attr[attr].s = b""
+    assert unsafe_ops(gd) == ([("n", op)] if op != "SomeFutureOp" else [])
+
+
+def test_a_frozen_keras_graph_names_no_path(tmp_path):
+    from keras2pb import freeze
+    from keras2pb.graph.reading import read_graph_def
+    from keras2pb.tutorial.models import bn_cnn
+
+    freeze(bn_cnn(), tmp_path / "bn.pb")
+    assert unsafe_ops(read_graph_def(tmp_path / "bn.pb")) == []
 
 
 def test_shape_inference_skips_a_recursive_graph():
