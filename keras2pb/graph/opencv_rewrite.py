@@ -28,6 +28,20 @@ _REFUSED_OPS = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond",
 #: Ops whose following BiasAdd / Add of a constant OpenCV fuses into one layer named after them.
 _BIAS_FUSERS = {"Conv2D", "MatMul", "DepthwiseConv2dNative", "Conv2DBackpropInput", "Conv3D"}
 _ADDS = {"BiasAdd", "Add", "AddV2"}
+#: What each rewrite pass leaves in a graph, so that a diff of the frozen graph with its
+#: rewrite can name it node by node (``keras2pb.graph.diff``): pass -> (the op types it turns
+#: a node from, the op type it turns it into, or None when no op type changes; the name
+#: suffixes of the nodes it adds, ``_`` appended when taken; what it does, in words).
+PASSES = {
+    "adds_to_bias_adds": (("Add", "AddV2"), "BiasAdd", ("/bias",),
+                          "per-channel add → BiasAdd"),
+    "muls_to_depthwise": (("Mul",), "DepthwiseConv2dNative", ("/depthwise_filter",),
+                          "per-channel Mul (BatchNorm) → 1x1 depthwise"),
+    "lone_bias_adds_to_depthwise": ((), None, ("/depthwise_ones", "/ones"),
+                                    "1x1 depthwise of ones before a lone BiasAdd"),
+    "one_pixel_depthwise": ((), None, ("/filter_1px",),
+                            "depthwise filter cut to the one pixel it meets"),
+}
 #: How OpenCV wants 4-D image tensors: NCHW blobs (``x.transpose(0, 3, 1, 2)``).
 NCHW = (0, 3, 1, 2)
 NHWC = (0, 2, 3, 1)
@@ -129,7 +143,8 @@ def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
             continue
         x_input, c_input, values = found
         if len(consts[node_name(c_input)].attr["value"].tensor.tensor_shape.dim) != 1:
-            bias = _const_node(tf, _unique(f"{node.name}/bias", taken), values)
+            bias = _const_node(tf, _unique(node.name + _suffix("adds_to_bias_adds"), taken),
+                               values)
             out.node.add().CopyFrom(bias)
             c_input = bias.name
         del node.input[:]
@@ -138,6 +153,11 @@ def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
         node.attr["data_format"].s = b"NHWC"
         count += 1
     return out, count
+
+
+def _suffix(pass_name: str, k: int = 0) -> str:
+    """The ``k``-th name suffix of the nodes pass ``pass_name`` adds (see PASSES)."""
+    return PASSES[pass_name][2][k]
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -168,7 +188,7 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
         if found is None:
             continue
         x_input, _, values = found
-        filt = _const_node(tf, _unique(f"{node.name}/depthwise_filter", taken),
+        filt = _const_node(tf, _unique(node.name + _suffix("muls_to_depthwise"), taken),
                            values.reshape(1, 1, -1, 1))
         out.node.add().CopyFrom(filt)
         # the node keeps its name (consumers and OpenCV's layer names stay) and becomes a
@@ -232,9 +252,10 @@ def lone_bias_adds_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
         shape = _shape(graph, node.input[0])
         if src.op in _BIAS_FUSERS or shape.rank != 4 or shape[-1] is None:
             continue
-        ones = _const_node(tf, _unique(f"{node.name}/ones", taken),
+        lone = "lone_bias_adds_to_depthwise"
+        ones = _const_node(tf, _unique(node.name + _suffix(lone, 1), taken),
                            np.ones((1, 1, shape[-1], 1), np.float32))
-        dw = _depthwise_node(tf, _unique(f"{node.name}/depthwise_ones", taken),
+        dw = _depthwise_node(tf, _unique(node.name + _suffix(lone), taken),
                              node.input[0], ones.name)
         out.node.add().CopyFrom(ones)
         out.node.add().CopyFrom(dw)
@@ -280,7 +301,7 @@ def one_pixel_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
                 strides[axis + 1] = 1
         if cut.shape == values.shape:
             continue
-        new = _const_node(tf, _unique(f"{node.name}/filter_1px", taken), cut)
+        new = _const_node(tf, _unique(node.name + _suffix("one_pixel_depthwise"), taken), cut)
         out.node.add().CopyFrom(new)
         node.input[1] = new.name
         del node.attr["strides"].list.i[:]
