@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -70,3 +71,39 @@ def names_graph(graph_def: GraphDef) -> CleanGraph:
         nodes.append(ViewNode(node.name, node.op, attrs=[("dtype", "resource")] if resource
                               else [], input_refs=top_level_refs(node)))
     return CleanGraph(nodes, index)
+
+
+#: Ops that hold a variable (a Placeholder of dtype resource, a captured handle, too).
+VARIABLE_OPS = frozenset({"VarHandleOp", "VariableV2", "Variable"})
+_ITEMSIZE = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8, "int32": 4, "int64": 8,
+             "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "bool": 1, "complex64": 8}
+
+
+def is_variable(node: ViewNode) -> bool:
+    """Whether ``node`` holds a variable (a variable op, or a Placeholder of a handle)."""
+    return node.op in VARIABLE_OPS or (node.op == "Placeholder"
+                                       and ("dtype", "resource") in node.attrs)
+
+
+def tensor_size(node: ViewNode) -> tuple[str, int]:
+    """The shape text and size in bytes of a constant's or variable's value, from its
+    attributes (``value`` of a Const, ``shape`` and ``dtype`` of a VarHandleOp); ("", 0)
+    when unknown (a captured variable handle's ``shape`` is the handle's, not the value's)."""
+    if node.op == "Placeholder":
+        return "", 0
+    attrs = dict(node.attrs)
+    m = re.match(r"tensor (\S+) (\([^)]*\))", attrs.get("value", ""))
+    dtype, shape = (m.group(1), m.group(2)) if m else (attrs.get("dtype", ""),
+                                                        attrs.get("shape", ""))
+    dims = re.findall(r"-?\d+|\?", shape)
+    if not shape.startswith("(") or any(d in ("?", "-1") for d in dims):
+        return shape if shape.startswith("(") else "", 0
+    return shape, element_count(shape) * _ITEMSIZE.get(dtype, 4)
+
+
+def element_count(shape: str) -> int:
+    """How many elements a tensor of shape text ``shape`` (``(3, 3, 1, 32)``) holds."""
+    count = 1
+    for d in re.findall(r"\d+", shape):
+        count *= int(d)
+    return count

@@ -9,8 +9,8 @@ function legendItem(parent, fate, label) {
   var sw = h("span", "k2-swatch", item);
   sw.style.background = colours(fate)[0];
   if (isRemoved(fate)) sw.style.borderStyle = "dashed";
-  if (fateKey(fate) === "changed") sw.style.borderWidth = "2px";
-  if (fateKey(fate) === "input") sw.style.borderColor = "#009E73";
+  if (fateKind(fate) === "changed") sw.style.borderWidth = "2px";
+  if (fateKind(fate) === "input") sw.style.borderColor = "#009E73";
   item.appendChild(document.createTextNode(label));
   return item;
 }
