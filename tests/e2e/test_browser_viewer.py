@@ -685,3 +685,32 @@ def test_opencv_rewrite_says_what_each_pass_did(browser, opencv_pair, tmp_path):
     assert frame.evaluate("() => __k2pb.errors") == []
     assert outside_requests(requests) == [] and dialogs == []
     page.close()
+
+
+def test_minimap_shows_a_graph_larger_than_its_pane(browser, stages_page):
+    """No minimap while a graph fits its pane; zoomed in, one appears with every drawn box
+    and a frame for the part shown; a click on it centres the pane there; Fit hides it."""
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    state = """k => { const p = __k2pb.panes[k], m = p.mini;
+      return { shown: !!m && m.getAttribute('visibility') === 'visible',
+               boxes: m ? m.querySelectorAll('.k2-minibox').length : 0, n: p.nBoxes,
+               view: m ? ['x', 'y', 'width', 'height'].map(a =>
+                 +m.querySelector('.k2-miniview').getAttribute(a)) : null,
+               size: m ? [+m.getAttribute('width'), +m.getAttribute('height')] : null }; }"""
+    _key(page, frame, "f")
+    assert not frame.evaluate(state, 0)["shown"]
+    frame.evaluate("() => { const p = __k2pb.panes[0], wh = p.size(); "
+                   "p.zoomAt(p.view.k * 4, wh[0] / 2, wh[1] / 2); }")
+    mini = frame.evaluate(state, 0)
+    assert mini["shown"] and mini["boxes"] == mini["n"] > 0
+    x, y, w, h = mini["view"]
+    assert 0 < w < mini["size"][0] and 0 < h < mini["size"][1], mini
+    # a click near the minimap's top left corner brings the graph's top left into view
+    frame.locator('.k2-pane[data-pane="0"] .k2-minimap').click(position={"x": 3, "y": 3})
+    after = frame.evaluate(state, 0)["view"]
+    assert after[0] < x or after[1] < y, (mini["view"], after)
+    assert after[0] <= 3 and after[1] <= 3
+    _key(page, frame, "f")
+    assert not frame.evaluate(state, 0)["shown"]
+    assert frame.evaluate("() => __k2pb.errors") == []
+    page.close()

@@ -1,5 +1,6 @@
 """What the viewer's JavaScript should draw, computed in Python: the tests compare the page
-(``assets/js/layout.js``) with it. The product counts boxes only (``collapse.visible_boxes``)."""
+(``assets/js/layout.js``) with it. The product only counts boxes
+(``collapse.visible_boxes``)."""
 
 from __future__ import annotations
 
