@@ -1,6 +1,10 @@
 """The data a viewer page carries (JSON): per pane its nodes, scopes, fates and chips; the
 per-op table, the stage bars and the change navigator's homes. It receives GraphDefs and diffs
 (``keras2pb.graph.diff``); the first-view policy is in ``first_view``, the HTML in ``page``.
+
+A per-node overlay (e.g. how far each op's output drifts between runtimes) belongs here as one
+more column of ``pane_data``'s ``n`` (one value per node, like ``f``), computed by its owner
+and passed in by ``build``; the page draws it in its own js/ file, beside the fates.
 """
 
 from __future__ import annotations
