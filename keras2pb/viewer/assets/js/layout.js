@@ -224,8 +224,9 @@ Pane.prototype.render = function (vis) {
   var d = this.d;
   this.counts.textContent = fmt(d.nNodes) + " nodes \u00b7 " + fmt(d.nOpTypes)
     + " op types \u00b7 " + fmt(vis.boxes.size) + " boxes";
-  this.say("Click: open a box (its frame's title closes it), an op's details \u00b7 "
-    + Math.round(this.layoutMs) + " ms");
+  this.say("Click: open a box or an op's details \u00b7 " + Math.round(this.layoutMs) + " ms");
+  this.status.title = "A click on a closed box opens it (in the linked panes too); a click on "
+    + "an open box's frame title closes it; a click on an op shows its details.";
   clearMarks();
   if (this.matches) this.markMatches();
   if (this.selected >= 0) this.markSelected();

@@ -1,13 +1,14 @@
 /* minimap.js: an overview of a big graph in a corner of its pane (TensorBoard has one):
  * every box in its fill, open scopes as outlines, and the part the pane shows as a frame.
- * A click or a drag on it moves the view there. Shown only while the graph does not fit
- * the pane at the current scale. */
+ * A click or a drag on it moves the view there. Shown only while the graph, at the current
+ * scale, is half again as wide or high as the pane. */
 var MINIMAP = [170, 120];  // its largest width and height, px
 
-// Whether the graph, at the current scale, is larger than the pane.
+// Whether the graph, at the current scale, is half again as wide or high as the pane (a
+// graph a little taller than its pane needs no map: a glance or a drag shows the rest).
 Pane.prototype.needsMinimap = function () {
   var gs = this.graphSize, wh = this.size(), k = this.view.k;
-  return !!gs && (gs[0] * k > wh[0] + 2 || gs[1] * k > wh[1] + 2);
+  return !!gs && (gs[0] * k > 1.5 * wh[0] || gs[1] * k > 1.5 * wh[1]);
 };
 
 Pane.prototype.buildMinimap = function () {
