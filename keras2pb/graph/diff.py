@@ -284,13 +284,22 @@ def diff_graphs(left: CleanGraph, right: CleanGraph,
         diff.right_status.append(st)
         if st == "added":
             diff.added[n.op] += 1
-    if by_name and is_frozen(left):
+    if by_name and is_rewrite(left, right, diff.right_match):
         diff.kind = "rewrite"
         diff.left_category, diff.right_reason = rewrite_reasons(left, right, diff.left_match,
                                                                 diff.right_match)
     else:
         diff.right_reason = [""] * len(right.nodes)
     return diff
+
+
+def is_rewrite(left: CleanGraph, right: CleanGraph, right_match: list[int]) -> bool:
+    """Whether ``right`` reads as a rewrite of ``left`` (e.g. ``freeze(for_opencv=True)`` of a
+    frozen graph): ``left`` is frozen (``is_frozen``) and at least half of the right graph's
+    nodes are left nodes (two unrelated frozen models share a few names such as ``image``,
+    and their differences are no rewrite's work)."""
+    kept = sum(1 for j in right_match if j >= 0)
+    return 2 * kept >= len(right.nodes) > 0 and is_frozen(left)
 
 
 def is_frozen(graph: CleanGraph) -> bool:
@@ -325,7 +334,8 @@ def rewrite_reasons(left: CleanGraph, right: CleanGraph, left_match: list[int],
     Grappler's work is named from what is left: a node that became a Const was folded to a
     constant; a Mul that became a convolution took in the convolution before it (which is
     then "merged"); a missing Identity was removed; other missing nodes were folded away or
-    pruned; a node that reads other nodes than before was rewired.
+    pruned; a node that reads other nodes than before was rewired. The words assume
+    keras2pb's rewrite (one grappler pass, then PASSES; see ``is_rewrite``).
     """
     names = {n.name for n in left.nodes}
     right_reason = []

@@ -472,3 +472,7 @@ def test_rewrite_reasons_find_each_pass_by_its_mark():
     # a training step on the left is no rewrite: its removals keep their training reasons
     assert diff_graphs(graph([("v", "VarHandleOp", []), ("x", "Placeholder", [])]),
                        graph([("x", "Placeholder", [])])).kind == "training"
+    # nor is another frozen model that shares only its input's name
+    other = graph([("x", "Placeholder", []), ("net/a", "Relu", ["x"]),
+                   ("net/b", "Softmax", ["net/a"])])
+    assert diff_graphs(left, other).kind == "training"
