@@ -13,6 +13,10 @@ if TYPE_CHECKING:  # works on TensorFlow's GraphDef and TensorBoard's copy alike
     from tensorflow.core.framework.node_def_pb2 import NodeDef
 
 DT_RESOURCE = 20  # tensorflow.DataType.DT_RESOURCE
+#: TensorFlow's DataType values of the common dtypes -> their names (``types.proto``).
+DTYPE_NAMES = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8",
+               7: "string", 8: "complex64", 9: "int64", 10: "bool", 14: "bfloat16",
+               17: "uint16", 19: "float16"}
 
 
 @dataclass
@@ -57,9 +61,9 @@ def top_level_refs(node: NodeDef) -> tuple[str, ...]:
 
 
 def names_graph(graph_def: GraphDef) -> CleanGraph:
-    """Only node names and op types (and whether a Placeholder holds a variable handle, and
-    the inputs of top-level nodes): what a diff needs, without the cost of attributes,
-    shapes and edges."""
+    """Only node names and op types (and whether a Placeholder holds a variable handle, the
+    dtype and shape of a constant's value, and the inputs of top-level nodes): what a diff
+    needs, without the cost of attributes, shapes and edges."""
     nodes: list[ViewNode] = []
     index: dict[str, int] = {}
     for node in graph_def.node:
@@ -67,9 +71,16 @@ def names_graph(graph_def: GraphDef) -> CleanGraph:
             continue
         resource = (node.op == "Placeholder" and "dtype" in node.attr
                     and node.attr["dtype"].type == DT_RESOURCE)
+        attrs = [("dtype", "resource")] if resource else []
+        if node.op == "Const" and "value" in node.attr:
+            tensor = node.attr["value"].tensor
+            dims = [str(d.size) if d.size >= 0 else "?" for d in tensor.tensor_shape.dim]
+            shape = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+            dtype = DTYPE_NAMES.get(tensor.dtype, f"dtype({tensor.dtype})")
+            attrs = [("value", f"tensor {dtype} {shape}")]  # as viewer.clean writes it
         index[node.name] = len(nodes)
-        nodes.append(ViewNode(node.name, node.op, attrs=[("dtype", "resource")] if resource
-                              else [], input_refs=top_level_refs(node)))
+        nodes.append(ViewNode(node.name, node.op, attrs=attrs,
+                              input_refs=top_level_refs(node)))
     return CleanGraph(nodes, index)
 
 

@@ -212,17 +212,17 @@ def test_compare_stages_on_the_mnist_cnn(mnist_pair):
     assert dict(d.tracing.added) == {"Identity": 2, "NoOp": 1}  # probs, Identity, NoOp
     right = dict(zip((n.name for n in f.node), d.right_status, strict=True))
     assert right["Identity"] == right["NoOp"] == right["probs"] == "added"
-    # the diff says its transitions in words; the page shows the same sentences (one source
-    # of text); compare_stages reads names only, so it leaves out the weights' sizes
+    # the diff says its transitions in words, and the page shows the same sentences
     (t_title, t_text), (f_title, f_text) = d.sentences()
     assert t_text.startswith(f"{removed} training-step nodes were never recorded (optimizer")
-    assert f_text == f"0 nodes removed; {reads} variables became constants inside the .pb; " \
-        f"{reads} other nodes changed op type ({reads} variable reads → Identity of a constant)"
+    weights = mnist_pair["model"].count_params()
+    assert f_text == f"0 nodes removed; {reads} variables ({weights:,} weights, " \
+        f"{weights * 4 / 1e6:.2f} MB) became constants inside the .pb; {reads} other nodes " \
+        f"changed op type ({reads} variable reads → Identity of a constant)"
     view = show.show_graphs(t, i, f)
     page = _page_data(view.page)["transitions"]
     assert page == [{"title": x, "text": y} for x, y in view.diff.sentences()]
-    assert page[0] == {"title": t_title, "text": t_text}
-    assert page[1]["text"].startswith(f"0 nodes removed; {reads} variables (")
+    assert page == [{"title": t_title, "text": t_text}, {"title": f_title, "text": f_text}]
     # compare keeps its two-argument meaning, and takes the trace as a keyword
     assert isinstance(keras2pb.compare(t, f), GraphDiff)
     with pytest.raises(TypeError):
