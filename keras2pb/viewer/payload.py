@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 FATES = (*CATEGORIES, ("kept", "kept"), ("changed", "changed at freezing"),
          ("input", "input changed at freezing"), ("added", "added"),
          ("added_freeze", "added at freezing"), ("removed_freeze", "removed at freezing"))
-
-
 FATE = {key: k for k, (key, _) in enumerate(FATES)}
 
 
