@@ -701,6 +701,10 @@ def test_minimap_shows_a_graph_larger_than_its_pane(browser, stages_page):
     assert not frame.evaluate(state, 0)["shown"]
     frame.evaluate("() => { const p = __k2pb.panes[0], wh = p.size(); "
                    "p.zoomAt(p.view.k * 4, wh[0] / 2, wh[1] / 2); }")
+    # drawn in a task of its own, after the pane
+    frame.wait_for_function("() => (__k2pb.panes[0].mini || {}).getAttribute && "
+                            "__k2pb.panes[0].mini.getAttribute('visibility') === 'visible'",
+                            timeout=10_000)
     mini = frame.evaluate(state, 0)
     assert mini["shown"] and mini["boxes"] == mini["n"] > 0
     x, y, w, h = mini["view"]

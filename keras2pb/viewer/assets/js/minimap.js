@@ -6,14 +6,17 @@ var MINIMAP = [170, 120];  // its largest width and height, px
 
 // Whether the graph, at the current scale, is half again as wide or high as the pane (a
 // graph a little taller than its pane needs no map: a glance or a drag shows the rest).
+// The pane's size is the one last measured (framing and fitting measure it just before;
+// measuring again right after a redraw would make the browser lay out the page twice).
 Pane.prototype.needsMinimap = function () {
-  var gs = this.graphSize, wh = this.size(), k = this.view.k;
+  var gs = this.graphSize, wh = this.lastSize || this.size(), k = this.view.k;
   return !!gs && (gs[0] * k > 1.5 * wh[0] || gs[1] * k > 1.5 * wh[1]);
 };
 
 Pane.prototype.buildMinimap = function () {
   var self = this, el = s("svg", { "class": "k2-minimap" }, null);
   el.setAttribute("aria-label", "overview of " + this.d.title + " (click or drag to move)");
+  el.setAttribute("visibility", "hidden");
   this.canvas.appendChild(el);
   this.mini = el;
   this.miniBoxes = s("g", {}, el);
@@ -78,9 +81,23 @@ Pane.prototype.updateMinimap = function () {
     return;
   }
   if (!this.mini) this.buildMinimap();
-  if (this.miniDrawn !== this.g) this.drawMinimap();
+  if (this.miniDrawn !== this.g) {
+    // a new layout: drawn in a task of its own, after the pane itself has been painted (the
+    // map is secondary; opening a box should not wait for it)
+    var self = this;
+    if (!this.miniPending) {
+      this.miniPending = setTimeout(function () {
+        self.miniPending = null;
+        if (self.g && self.miniDrawn !== self.g) {
+          self.drawMinimap();
+          self.updateMinimap();
+        }
+      }, 0);
+    }
+    return;
+  }
   this.mini.setAttribute("visibility", "visible");
-  var v = this.view, wh = this.size(), m = this.miniScale;
+  var v = this.view, wh = this.lastSize || this.size(), m = this.miniScale;
   var x = -v.x / v.k * m, y = -v.y / v.k * m, w = wh[0] / v.k * m, ht = wh[1] / v.k * m;
   var mw = this.graphSize[0] * m, mh = this.graphSize[1] * m;
   var x0 = Math.max(0, x), y0 = Math.max(0, y);

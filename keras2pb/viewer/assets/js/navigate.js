@@ -14,8 +14,15 @@ Pane.prototype.fieldText = function (i, field) {
 };
 
 Pane.prototype.markMatches = function () {
-  var marked = new Set(), self = this;
-  if (this.matches) this.matches.forEach(function (i) { marked.add(self.shownBox(i)); });
+  var self = this, memo = this.matchMemo, marked;
+  // the boxes showing the matches, remembered for the same matches in the same view
+  if (memo && memo[0] === this.matches && memo[1] === this.code) {
+    marked = memo[2];
+  } else {
+    marked = new Set();
+    if (this.matches) this.matches.forEach(function (i) { marked.add(self.shownBox(i)); });
+    this.matchMemo = [this.matches, this.code, marked];
+  }
   var boxes = this.vp.querySelectorAll(".k2-box"), count = 0;
   for (var k = 0; k < boxes.length; k++) {
     var on = marked.has(boxes[k].getAttribute("data-id"));
