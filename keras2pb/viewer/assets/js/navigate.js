@@ -233,7 +233,9 @@ function openChange(k) {
   state.panes.forEach(function (q) { q.markMatches(); });
   var items = document.querySelectorAll("#k2-changes .k2-change");
   for (var j = 0; j < items.length; j++) items[j].classList.toggle("k2-on", j === k);
-  if (items[k]) items[k].scrollIntoView({ block: "nearest" });
+  // scrolled to after this task: scrolling now would make the browser lay out the page
+  // (with the panes just redrawn) before it paints
+  if (items[k]) setTimeout(function () { items[k].scrollIntoView({ block: "nearest" }); }, 0);
   var status = document.getElementById("k2-change-status");
   if (status) {
     status.textContent = "change " + (k + 1) + " of " + n + ": " + fmt(g.nodes.length) + " \u00d7 "
