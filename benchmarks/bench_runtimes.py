@@ -21,19 +21,22 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras2pb  # noqa: E402
+from keras2pb.errors import Keras2pbError  # noqa: E402
 from keras2pb.fileio import atomic_write_text  # noqa: E402
-from keras2pb.runtime.optional import missing_modules  # noqa: E402
+from keras2pb.runtime.registry import RUNTIMES, Target, missing_modules  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "build" / "benchmarks" / "runtimes.json"
 ABOUT = """\
 For the MNIST CNN and DenseNet121 (keras.applications, weights=None; --quick skips it) time, in
 one run: model.predict, model(x), tf.function, raw Session.run on the frozen graph, the
-keras2pb.load(...) call, its TF2 .function, OpenCV DNN (in a child process) and ONNX Runtime, at
-batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 for DenseNet121); plus freeze
-time (against the bare TF2 recipe), .pb load time in a fresh process, the C client's process
-start to prediction against Python's (MNIST CNN), and file sizes. Every target is a ratio
-against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not in CI."""
+keras2pb.load(...) call, its TF2 .function, OpenCV DNN (in a child process), ONNX Runtime and
+OpenVINO, at batch 1 (median of >= 200 calls) and at a big batch (1000, or 64 for DenseNet121);
+plus freeze time (against the bare TF2 recipe), .pb load time in a fresh process, the C
+client's process start to prediction against Python's (MNIST CNN), file sizes, and (not --quick)
+the per-node drift report of ResNet50 against a plain verify of the same runtimes. Every target
+is a ratio against a baseline timed in the same run. Prints Markdown tables and writes JSON. Not
+in CI."""
 BASELINE = "Session.run (raw)"
 TF_PATHS = ("model.predict", "model(x)", "tf.function", BASELINE, "keras2pb.load call",
             "keras2pb.load .function")
@@ -164,15 +167,12 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     t0 = time.perf_counter()
     keras2pb.freeze(model, files["opencv_pb"], for_opencv=True)
     steps["freeze_for_opencv_s"] = time.perf_counter() - t0
-    have = {rt: not missing_modules(rt) for rt in ("opencv", "onnx")}
-    onnx_model = None
-    if have["onnx"]:
-        from keras2pb.runtime.onnx_export import OnnxModel, export_onnx
+    if not missing_modules("onnx"):
+        from keras2pb.runtime.onnx_export import export_onnx
 
         t0 = time.perf_counter()
         export_onnx(files["pb"], files["onnx"])
         steps["export_onnx_s"] = time.perf_counter() - t0
-        onnx_model = OnnxModel(files["onnx"])
     log(f"{name}: frozen in {steps['freeze_s']:.2f} s; loading in a fresh process")
     fresh = _fresh_load(files["pb"], shape)
     sizes = {k: p.stat().st_size for k, p in files.items() if p.exists()}
@@ -189,9 +189,24 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
     session_run = _session(files["pb"], side)
     spec = tf.TensorSpec((None, *shape), tf.float32)
     tf_fn = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-    out_name = side["outputs"][0]["name"]
+    in_name, out_name = side["inputs"][0]["name"], side["outputs"][0]["name"]
     rng = np.random.default_rng(0)
     results: dict[str, dict[str, Any]] = {}
+    # Every other runtime of the registry. "tf" is timed above as the keras2pb.load rows;
+    # the C client starts a process per call (start_to_prediction measures it).
+    target = Target(files["pb"], graph, folder)
+    target.made["onnx"] = files["onnx"]
+    runners = {}
+    for rt in RUNTIMES.values():
+        if rt.name in ("tf", "c"):
+            continue
+        missing = rt.missing()
+        try:
+            if missing:
+                raise Keras2pbError(f"not installed ({', '.join(missing)}): pip install {rt.pip}")
+            runners[rt.title] = rt.prepare(target)
+        except Keras2pbError as exc:
+            results[rt.title] = {"skipped": str(exc)}
     reference = None
     for batch, reps, warm in ((1, repeats, 3), (big_batch, big_repeats, 1)):
         x = rng.random((batch, *shape), dtype=np.float32)
@@ -203,8 +218,9 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
             "keras2pb.load call": lambda x=x: graph(x),
             "keras2pb.load .function": lambda x=x: graph.function(x),
         }
-        if onnx_model is not None:
-            fns["ONNX Runtime"] = lambda x=x: onnx_model(x)
+        for title, runner in runners.items():
+            if runner.time_ms is None:  # in this process: interleaved with the others
+                fns[title] = lambda x=x, r=runner: r.run({in_name: x})[out_name]
         log(f"{name}: batch {batch}, {reps} calls per path")
         # batch 1: 10 rounds of blocks; big batch: every call interleaved (long calls).
         times = _timed_calls(fns, reps, rounds=10 if batch == 1 else reps, warmup=warm,
@@ -212,20 +228,19 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
         reference = np.asarray(model(x, training=False))
         diffs = {k: float(np.max(np.abs(np.asarray(_first(fns[k]())) - reference)))
                  for k in fns}
-        if have["opencv"]:
-            from keras2pb.runtime.opencv import run_opencv
-
-            run = run_opencv(files["opencv_pb"], x, repeats=reps + warm)
-            times["OpenCV DNN"] = run.seconds[warm:]
-            diffs["OpenCV DNN"] = float(np.max(np.abs(run.outputs[out_name] - reference)))
         for path, secs in times.items():
             entry = results.setdefault(path, {})
             entry[f"batch{batch}_ms"] = statistics.median(secs) * 1e3
             entry[f"batch{batch}_calls"] = len(secs)
             entry[f"batch{batch}_max_abs_diff"] = diffs[path]
-    for path in ("OpenCV DNN", "ONNX Runtime"):
-        if path not in results:
-            results[path] = {"skipped": "not installed (pip install keras2pb[runtimes])"}
+        for title, runner in runners.items():
+            if runner.time_ms is None:
+                continue  # timed above
+            entry = results.setdefault(title, {})  # a child process times its own calls
+            entry[f"batch{batch}_ms"] = runner.median_ms({in_name: x}, reps + warm)
+            entry[f"batch{batch}_calls"] = reps
+            got = runner.run({in_name: x})[out_name]
+            entry[f"batch{batch}_max_abs_diff"] = float(np.max(np.abs(got - reference)))
     for entry in results.values():
         for batch in (1, big_batch):
             base = results[BASELINE][f"batch{batch}_ms"]
@@ -234,6 +249,31 @@ def bench_model(name: str, model: keras.Model, big_batch: int, repeats: int, big
                 entry[f"batch{batch}_ms_per_image"] = entry[f"batch{batch}_ms"] / batch
     graph.close()
     return dict(summary, paths=results)
+
+
+def bench_drift(name: str, n: int, folder: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """The per-node report (``verify --per-node``) against a plain ``verify_runtimes`` of the
+    same runtimes on the same ``n`` inputs, for ``keras.applications.<name>(weights=None)``."""
+    from keras2pb.runtime.compare import verify_runtimes
+    from keras2pb.runtime.drift import per_node_drift
+
+    keras.backend.clear_session()
+    model = getattr(keras.applications, name)(weights=None)
+    pb = folder / f"{name.lower()}.drift.pb"
+    keras2pb.freeze(model, pb)
+    runtimes = ["tf"] + [rt for rt in ("onnx", "openvino") if not missing_modules(rt)]
+    x = np.random.default_rng(0).random((n, *model.inputs[0].shape[1:]), dtype=np.float32)
+    log(f"{name}: plain verify of {','.join(runtimes)} on {n} inputs")
+    t0 = time.perf_counter()
+    verify_runtimes(model, pb, runtimes, x)
+    plain = time.perf_counter() - t0
+    log(f"{name}: per-node report of the same")
+    t0 = time.perf_counter()
+    report = per_node_drift(model, pb, runtimes, x)
+    per_node = time.perf_counter() - t0
+    return {"model": name, "n": n, "runtimes": runtimes, "verify_s": plain,
+            "per_node_s": per_node, "nodes": len(report.pairs[0].nodes),
+            "first_divergence": report.first_divergence}
 
 
 def _first(y: Any) -> Any:
@@ -270,9 +310,18 @@ def targets(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
         goal(f"{r['model']}: keras2pb.load call, batch {big} <= 1.1x best TF path "
              f"({best_name})",
              p["keras2pb.load call"][f"batch{big}_ms"] / p[best_name][f"batch{big}_ms"], 1.1)
-        if r["model"] == "mnist_cnn" and "batch1_ms" in p["ONNX Runtime"]:
-            goal("mnist_cnn: ONNX Runtime, batch 1 <= 0.2x Session.run",
-                 p["ONNX Runtime"]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.2)
+        ov = RUNTIMES["openvino"].title
+        if r["model"] == "mnist_cnn" and "batch1_ms" in p.get(ov, {}):
+            goal(f"mnist_cnn: {ov}, batch 1 <= 0.5x Session.run",
+                 p[ov]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.5)
+        ov = RUNTIMES["openvino"].title
+        if r["model"] == "mnist_cnn" and "batch1_ms" in p.get(ov, {}):
+            goal(f"mnist_cnn: {ov}, batch 1 <= 0.5x Session.run",
+                 p[ov]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.5)
+        onnx = RUNTIMES["onnx"].title
+        if r["model"] == "mnist_cnn" and "batch1_ms" in p.get(onnx, {}):
+            goal(f"mnist_cnn: {onnx}, batch 1 <= 0.2x Session.run",
+                 p[onnx]["batch1_ms"] / p[BASELINE]["batch1_ms"], 0.2)
     return out
 
 
@@ -345,16 +394,25 @@ def main(argv: list[str] | None = None) -> int:
                                       timed=big_name == args.big_model))
             del big
     goals = targets(report)
+    drift = None
+    if not args.quick:
+        drift = bench_drift("ResNet50", 4, folder, log)
+        ratio = drift["per_node_s"] / drift["verify_s"]
+        goals.append({"target": "ResNet50: verify --per-node <= 5x a plain verify of the same "
+                                f"runtimes ({','.join(drift['runtimes'])})",
+                      "measured": f"{ratio:.2f}x", "met": ratio <= 5})
     meta = {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "cpu_count": os.cpu_count(),
             "machine": platform.machine(), "quick": args.quick,
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    for mod, key in (("cv2", "opencv"), ("onnxruntime", "onnxruntime"), ("tf2onnx", "tf2onnx")):
+    for mod, key in (("cv2", "opencv"), ("onnxruntime", "onnxruntime"), ("tf2onnx", "tf2onnx"),
+                     ("openvino", "openvino")):
         try:
             meta[key] = __import__(mod).__version__
         except ImportError:
             meta[key] = None
-    atomic_write_text(args.out, json.dumps({"meta": meta, "models": report, "targets": goals},
+    atomic_write_text(args.out, json.dumps({"meta": meta, "models": report, "drift": drift,
+                                            "targets": goals},
                                            indent=2) + "\n")
     print(markdown(report, goals))
     print(f"\nwrote {args.out}")

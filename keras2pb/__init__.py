@@ -32,6 +32,7 @@ _EXPORTS = {
     "load_keras_model": "freezing.keras_files",
     "export_onnx": "runtime.onnx_export",
     "verify_runtimes": "runtime.compare",
+    "per_node_drift": "runtime.drift",
     "show_graph": "show",
     "show_graphs": "show",
 }

@@ -137,6 +137,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from .runtime.verify import verify
 
     x = _read_inputs(args.input) if args.input else None
+    if args.per_node:
+        from .runtime.drift import per_node_drift
+
+        report = per_node_drift(args.model, args.graph, (args.runtimes or "tf").split(","), x,
+                                custom_objects=_custom_objects(args), safe_mode=not args.unsafe)
+        print(json.dumps(report.to_dict(), indent=2) if args.json else report.format_table())
+        failed = any(p.status == "failed" for p in report.pairs)
+        return EXIT_USER_ERROR if failed or report.first_divergence else 0
     if args.runtimes:
         from .runtime.compare import format_table, verify_runtimes
 
@@ -226,8 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("graph", help="frozen graph (.pb)")
     p.add_argument("--input", help=".npy/.npz inputs (default: MNIST digits or noise)")
     p.add_argument("--runtimes", metavar="LIST",
-                   help="comma-separated runtimes to compare, e.g. tf,c,opencv,onnx,opencv-onnx "
-                        "(runtimes not installed are reported as skipped)")
+                   help="comma-separated runtimes to compare, e.g. tf,c,opencv,opencv-onnx,onnx,"
+                        "openvino (runtimes not installed are reported as skipped)")
+    p.add_argument("--per-node", action="store_true",
+                   help="compare every node (Keras' trace vs the .pb, the .pb vs each of "
+                        "--runtimes onnx,openvino) and name the first that diverges")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_verify)
 

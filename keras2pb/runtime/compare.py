@@ -44,7 +44,8 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
     ``model_or_path``: a Keras model or ``.h5``/``.keras`` file (the reference);
     ``pb_path``: the frozen graph with its sidecar; ``runtimes``: names from
     ``keras2pb.runtime.registry.RUNTIMES`` (``tf``, ``c``, ``opencv``, ``opencv-onnx``,
-    ``onnx``); ``x``: an array or dict input name -> array (default as in ``keras2pb.verify``).
+    ``onnx``, ``openvino``); ``x``: an array or dict input name -> array (default as in
+    ``keras2pb.verify``).
     Each row: ``runtime``, ``status`` (``ok``, ``skipped`` when the runtime is not installed,
     ``failed`` when it errors or crashes), ``max_abs_diff``, ``argmax_agreement`` (fraction),
     ``latency_ms`` (median of one call at ``latency_batch``), ``n``, ``note``. Runtimes marked

@@ -116,3 +116,25 @@ class OnnxModel:
             raise Keras2pbError(f"ONNX Runtime refused the input: {one_line(exc)}",
                                 self.path) from exc
         return {node_name(n): r for n, r in zip(self.output_names, results, strict=True)}
+
+
+def run_with_tensors(graph, feeds: dict[str, np.ndarray], tensors: list[str]
+                     ) -> dict[str, np.ndarray]:
+    """The frozen graph converted by tf2onnx with ``tensors`` as extra outputs (tf2onnx keeps
+    TensorFlow's tensor names), run by ONNX Runtime. Raises Keras2pbError when it fails."""
+    tf2onnx = optional_module("tf2onnx")
+    ort = optional_module("onnxruntime")
+    outputs = list(dict.fromkeys([o.tensor for o in graph.outputs] + tensors))
+    try:
+        with _quiet_loggers("tf2onnx", "tensorflow"):
+            proto, _ = tf2onnx.convert.from_graph_def(
+                graph.graph_def, input_names=[i.tensor for i in graph.inputs],
+                output_names=outputs)
+        session = ort.InferenceSession(proto.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        names = [o.name for o in session.get_outputs()]
+        results = session.run(names, {i.tensor: feeds[i.name] for i in graph.inputs})
+    except Exception as exc:  # tf2onnx and onnxruntime raise many types
+        raise Keras2pbError(f"tf2onnx + ONNX Runtime could not run the graph with its "
+                            f"intermediate tensors: {one_line(exc)}", graph.path) from exc
+    return dict(zip(names, results, strict=True))

@@ -74,6 +74,9 @@ class Runtime:
     prepare: Callable[[Target], Runner]
     child: bool = False
     needs_compiler: bool = False
+    #: ``run_nodes(frozen graph, feeds, tensor names) -> {tensor name: array}``: the graph run
+    #: with its intermediate tensors as extra outputs, for per-node drift (None: not offered)
+    run_nodes: Callable[[Any, Feeds, list[str]], Feeds] | None = None
 
     def missing(self) -> list[str]:
         """What this runtime needs that cannot be found here (empty when it can run)."""
@@ -128,6 +131,23 @@ def _onnx(target: Target) -> Runner:
     return Runner(model, f"tf2onnx + onnxruntime {model.version}")
 
 
+def _with_tensors(module: str) -> Callable[[Any, Feeds, list[str]], Feeds]:
+    """``keras2pb.runtime.<module>.run_with_tensors``, imported when it is first called."""
+    def run(graph: Any, feeds: Feeds, tensors: list[str]) -> Feeds:
+        import importlib
+
+        return importlib.import_module(f"{__package__}.{module}").run_with_tensors(
+            graph, feeds, tensors)
+    return run
+
+
+def _openvino(target: Target) -> Runner:
+    from .openvino import OpenVinoModel
+
+    model = OpenVinoModel(target.pb_path)
+    return Runner(model, f"OpenVINO {model.version} reads the .pb itself, float32 precision")
+
+
 RUNTIMES: dict[str, Runtime] = {r.name: r for r in (
     Runtime("tf", "TensorFlow (keras2pb.load)", ("tensorflow",), "tensorflow", _tf),
     Runtime("c", "C client (TF C API)", ("tensorflow",), "tensorflow", _c, child=True,
@@ -136,7 +156,10 @@ RUNTIMES: dict[str, Runtime] = {r.name: r for r in (
             child=True),
     Runtime("opencv-onnx", "OpenCV DNN (ONNX)", ("cv2", "tf2onnx", "onnx"),
             "opencv-python-headless tf2onnx onnx", _opencv_onnx, child=True),
-    Runtime("onnx", "ONNX Runtime", ("tf2onnx", "onnxruntime"), "tf2onnx onnxruntime", _onnx),
+    Runtime("onnx", "ONNX Runtime", ("tf2onnx", "onnxruntime"), "tf2onnx onnxruntime", _onnx,
+            run_nodes=_with_tensors("onnx_export")),
+    Runtime("openvino", "OpenVINO (.pb)", ("openvino",), "openvino", _openvino,
+            run_nodes=_with_tensors("openvino")),
 )}
 
 

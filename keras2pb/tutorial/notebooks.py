@@ -215,7 +215,8 @@ def ensure_two_io_pb(path: str | os.PathLike | None = None, *, verbose: bool = T
 
     import keras2pb
 
-    _say(verbose, f"{path} is missing: freezing an (untrained) two-input, two-output model…")
+    _say(verbose, f"making {path} (no notebook before this one makes it): freezing an "
+                  "untrained two-input, two-output model…")
     keras.utils.set_random_seed(SEED)
     keras2pb.freeze(keras2pb.two_io_model(), path)
     _say(verbose, f"saved {path} and {sidecar_path(path).name}")
@@ -347,16 +348,41 @@ def _encryption() -> dict[str, str]:
     return {}
 
 
+def solution_files(path: str | os.PathLike) -> list[Path]:
+    """The solution files of a notebook ``NN_*.ipynb``: ``solutions/NN_ex*.py`` beside it, in
+    exercise order (the tutorial never runs them: Run All is the catch-up path)."""
+    path = Path(path)
+    found = (path.parent / "solutions").glob(f"{path.name[:2]}_ex*.py")
+    return sorted(found, key=lambda p: int(re.sub(r"\D", "", p.stem.split("_ex")[1]) or 0))
+
+
+def with_solutions(nb: Any, path: str | os.PathLike) -> Any:
+    """A copy of notebook ``nb`` (read from ``path``) with each of its solution files appended
+    as a code cell tagged ``solution`` and the file's stem (e.g. ``02_ex1``)."""
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    for file in solution_files(path):
+        cell = nbformat.v4.new_code_cell(file.read_text(encoding="utf-8"))
+        cell.metadata["tags"] = ["solution", file.stem]
+        nb.cells.append(cell)
+    return nb
+
+
 def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: str = KERNEL_NAME,
                  cwd: str | os.PathLike | None = None,
-                 env: dict[str, str] | None = None) -> Any:
+                 env: dict[str, str] | None = None, solutions: bool = False) -> Any:
     """Execute a notebook top to bottom in a fresh Jupyter kernel; return the executed notebook.
 
     ``timeout`` is per cell, in seconds. ``cwd`` is the kernel's working folder (default: the
     notebook's folder). ``env`` adds to (or overrides) this process's environment in the
-    kernel, e.g. ``{"KERAS2PB_QUICK": "1"}``. The kernel is the ``kernel_name`` kernelspec
-    run by this Python. The file on disk is not changed. Raises NotebookFailed (a
-    Keras2pbError) naming the notebook and the cell when a cell raises or times out.
+    kernel, e.g. ``{"KERAS2PB_QUICK": "1"}``. ``solutions=True`` runs the notebook's solution
+    files (:func:`solution_files`) after its last cell, as the tests do. The kernel is the
+    ``kernel_name`` kernelspec run by this Python. The file on disk is not changed. Raises
+    NotebookFailed (a Keras2pbError) naming the notebook and the cell when a cell raises or
+    times out.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -366,6 +392,8 @@ def run_notebook(path: str | os.PathLike, *, timeout: int = 600, kernel_name: st
     if not path.is_file():
         raise Keras2pbError(f"{path}: no such notebook")
     nb = nbformat.read(path, as_version=4)
+    if solutions:
+        nb = with_solutions(nb, path)
 
     class _Client(NotebookClient):
         current: int | None = None
@@ -471,14 +499,16 @@ class NotebookRun:
 def run_notebooks(paths: list[Path], *, quick: bool | None = None,
                   models: str | os.PathLike | None = None, timeout: int = 600,
                   html_dir: str | os.PathLike | None = None,
-                  cwd: str | os.PathLike | None = None, log: Any = None) -> list[NotebookRun]:
+                  cwd: str | os.PathLike | None = None, log: Any = None,
+                  solutions: bool = False) -> list[NotebookRun]:
     """Execute notebooks in order, each in a fresh kernel; return one NotebookRun per notebook.
 
     ``quick=True`` / ``False`` sets ``KERAS2PB_QUICK`` to 1 / 0 in the kernels (``None``: as in
     this process's environment); ``models`` sets ``KERAS2PB_MODELS_DIR``; ``timeout`` is per
     cell; ``cwd`` is the kernels' working folder (default: each notebook's folder);
     ``html_dir`` gets ``<stem>.html`` per notebook; ``log`` (e.g. ``print``) is called with a
-    line before and after each notebook. Raises NotebookFailed at the first failing cell (the
+    line before and after each notebook; ``solutions=True`` also runs each notebook's solution
+    files after its last cell. Raises NotebookFailed at the first failing cell (the
     notebooks after it are not run).
     """
     env = {} if quick is None else {QUICK_ENV: "1" if quick else "0"}
@@ -489,7 +519,7 @@ def run_notebooks(paths: list[Path], *, quick: bool | None = None,
         if log:
             log(f"running {path.name} ...")
         start = time.perf_counter()
-        nb = run_notebook(path, timeout=timeout, cwd=cwd, env=env)
+        nb = run_notebook(path, timeout=timeout, cwd=cwd, env=env, solutions=solutions)
         run = NotebookRun(path, time.perf_counter() - start, nb)
         if html_dir is not None:
             run.html = export_html(nb, Path(html_dir) / f"{path.stem}.html")

@@ -233,7 +233,7 @@ def _check_runtimes(ctx: dict) -> str:
         raise _Failed(f"not installed: {', '.join(missing)}; notebook 05 skips them: {fix}")
     found = []
     for module, label in (("cv2", "OpenCV"), ("onnxruntime", "ONNX Runtime"),
-                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx")):
+                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx"), ("openvino", "OpenVINO")):
         found.append(f"{label} {_version(optional_module(module))}")
     cc = c_compiler()
     found.append(f"C compiler {cc}" if cc else "no C compiler (05 skips the C client)")

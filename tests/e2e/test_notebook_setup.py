@@ -1,8 +1,9 @@
 """The notebooks' Setup cells: find keras2pb (or clone it on Colab), then check the versions.
 
-The find-or-clone cell is executed here for real, offline, in temp folders: Colab is faked by
-a ``google.colab`` entry in ``sys.modules`` and "not installed" by ``find_spec``; the clone is
-a real ``git clone`` of this repository through a ``file://`` URL.
+The second cell's ``tutorial.start("NN")`` checks the versions and prints where the notebook
+sits in the lesson. The find-or-clone cell is executed here for real, offline, in temp
+folders: Colab is faked by a ``google.colab`` entry in ``sys.modules`` and "not installed" by
+``find_spec``; the clone is a real ``git clone`` of this repository through a ``file://`` URL.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ def test_every_notebook_has_the_same_short_setup(path):
     find, check = _setup_cells(path)
     assert find == FIND, f"{path.name}: the find-or-clone cell differs from 01's"
     assert find.count(URL_LINE) == 1
-    for cell in (find, check):
-        assert len(cell.splitlines()) <= 15
-    assert "versions.notebook_check(tf.__version__" in check
+    assert len(find.splitlines()) <= 10
+    assert len(check.splitlines()) <= 15
+    # the version check and the you-are-here line: one call, this notebook's number
+    assert f'tutorial.start("{path.name[:2]}"' in check
     assert "TF_CPP_MIN_LOG_LEVEL" not in find + check
     assert "assert tf.__version__" not in check  # a tested version warns, it does not stop
 

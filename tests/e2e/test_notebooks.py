@@ -23,7 +23,9 @@ class _Runs:
     """Runs the notebooks in order, once each, the way scripts/run_notebooks.py does.
 
     Quick mode, a temporary models folder (never the user's models/), HTML copies into a
-    temporary folder. A notebook is run on demand, after every notebook before it.
+    temporary folder, and each notebook's solution files (notebooks/solutions/NN_ex*.py) run
+    after its last cell, as a learner who loads them would (Run All of the notebook alone never
+    runs them). A notebook is run on demand, after every notebook before it.
     """
 
     def __init__(self, models: Path, html: Path) -> None:
@@ -41,7 +43,8 @@ class _Runs:
                     with mock.patch.dict(os.environ, {"TF_CPP_MIN_LOG_LEVEL": "0"}):
                         os.environ.pop("PYTEST_CURRENT_TEST", None)
                         [run] = tutorial.run_notebooks([p], quick=True, models=self.models,
-                                                       html_dir=self.html, timeout=300)
+                                                       html_dir=self.html, timeout=300,
+                                                       solutions=True)
                     self.done[p.name] = run
                 except tutorial.NotebookFailed as exc:
                     self.done[p.name] = exc
@@ -68,6 +71,8 @@ def test_notebook_runs_every_cell(runs, path):
     run = runs.upto(path)
     code = [c for c in run.nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)  # the solution cells too
+    ran = [t for c in code for t in c.metadata.get("tags", []) if t.startswith(path.name[:3])]
+    assert ran == [f.stem for f in tutorial.solution_files(path)] and len(ran) >= 2
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert run.html == runs.html / f"{path.stem}.html" and run.html.stat().st_size > 0
@@ -143,7 +148,7 @@ def test_notebook_03_grid_shows_mistakes(runs):
 
 def test_notebook_04_solution_names_the_variables_batchnorm_updates(runs):
     run = runs.upto(next(p for p in NOTEBOOKS if p.name.startswith("04_")))
-    text = tutorial.tagged_output_text(run.nb, "bn-variables")
+    text = tutorial.tagged_output_text(run.nb, "04_ex2")
     assert "bn1/moving_mean" in text and "bn1/moving_variance" in text
 
 

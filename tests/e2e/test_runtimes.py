@@ -68,7 +68,7 @@ def test_a_failing_runtime_is_a_failed_row(runtime_zoo, tmp_path):
 def test_unknown_runtime_is_a_user_error(runtime_zoo):
     z = runtime_zoo["mnist_cnn"]
     with pytest.raises(Keras2pbError,
-                       match="unknown runtime 'tensorrt'.*tf, opencv, onnx, opencv-onnx"):
+                       match="unknown runtime 'tensorrt'.*tf, c, opencv, opencv-onnx, onnx"):
         verify_runtimes(z["model"], z["pb"], ["tf", "tensorrt"])
     with pytest.raises(Keras2pbError, match="no runtimes given"):
         verify_runtimes(z["model"], z["pb"], [" "])

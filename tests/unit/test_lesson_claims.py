@@ -37,10 +37,13 @@ def stages():
 
 
 def test_readme_caption_tells_the_three_stages_with_their_counts(stages):
+    from keras2pb.graph.optypes import CATEGORIES
+
     training, inference, frozen = stages.counts
     why = stages.removed_by_category
     main = {"optimizer", "gradient", "random", "loss"}
     rest = sum(n for key, n in why.items() if key not in main)
+    labels = dict(CATEGORIES)  # the notebooks print these same words
     readme = _readme()
     for phrase in [
         f"the training step ({training} nodes, left)",
@@ -48,8 +51,9 @@ def test_readme_caption_tells_the_three_stages_with_their_counts(stages):
         f"the frozen graph ({frozen} nodes, right)",
         f"The {sum(stages.removed.values())} nodes that vanished went at **tracing**",
         f"optimizer {why['optimizer']}, gradients {why['gradient']}, dropout randomness "
-        f"{why['random']}, loss & metrics {why['loss']}, variable writes and reads "
-        f"{why['update'] + why['variable']} and other {why['other']} (these {rest}:",
+        f"{why['random']}, loss & metrics {why['loss']}, {labels['variable']} "
+        f"{why['variable']}, {labels['update']} {why['update']} and other {why['other']} "
+        f"(these {rest}:",
         f"**Freezing** removed {'nothing' if not stages.removed_at_freezing else '?'}",
         f"it turned {stages.changed['Placeholder→Const']} variable handles into constants and "
         f"{stages.changed['ReadVariableOp→Identity']} variable reads into `Identity` nodes",
@@ -93,3 +97,44 @@ def test_keras_exports_savedmodel_litert_and_onnx_and_tf_keeps_the_tflite_conver
         assert fmt in doc, fmt
     assert inspect.signature(keras.Model.export).parameters["format"].default == "tf_saved_model"
     assert hasattr(tf.lite, "TFLiteConverter")
+
+
+def _notebook_markdown(prefix: str) -> str:
+    import nbformat
+
+    path = next((REPO / "notebooks").glob(f"{prefix}_*.ipynb"))
+    return re.sub(r"\s+", " ", "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                                         if c.cell_type == "markdown"))
+
+
+def test_02_tells_the_four_op_types_freezing_changed(stages):
+    """02's sentence under its four-row table: 9 placeholders → 1, 8 reads → 0, Const 6 → 14,
+    Identity 2 → 10, and nothing else changed."""
+    import keras
+
+    import keras2pb
+    from keras2pb.freezing.freeze import freeze_model
+
+    keras.utils.set_random_seed(0)
+    model = keras2pb.mnist_cnn()
+    trace = keras2pb.op_histogram(keras2pb.inference_graph(model))
+    frozen = keras2pb.op_histogram(freeze_model(model).graph_def)
+    changed = {op: (trace.get(op, 0), frozen.get(op, 0)) for op in set(trace) | set(frozen)
+               if trace.get(op, 0) != frozen.get(op, 0)}
+    assert changed == {"Placeholder": (9, 1), "ReadVariableOp": (8, 0), "Const": (6, 14),
+                       "Identity": (2, 10)}
+    text = _notebook_markdown("02")
+    assert "9 placeholders became 1 (the image) and constants went from 6 to 14" in text
+    assert "`ReadVariableOp` became an `Identity` (2 became 10)" in text
+
+
+def test_sentences_issue_20_found_wrong_are_gone():
+    nb01, nb02, nb03, nb05 = (_notebook_markdown(n) for n in ("01", "02", "03", "05"))
+    assert "estimates), so training could resume." not in nb01
+    assert "Keras 3.15 does not resume from it" in nb01
+    assert "## The TF2 way: `keras2pb.load`" not in nb03
+    assert "runs the classic route: a `Session`" in nb03
+    assert "OpenCV's importer does not follow all of that" not in nb05
+    assert "Find the op that Dropout became" not in nb02  # 04's exercise 1 asks that
+    teaching = re.sub(r"\s+", " ", (REPO / "docs" / "TEACHING.md").read_text(encoding="utf-8"))
+    assert "38.2 s" not in teaching

@@ -67,8 +67,12 @@ def test_setup_section_comes_before_any_code(nb):
 
 
 def test_version_check_in_setup(nb):
-    code = "\n".join(c.source for c in nb.cells[:6] if c.cell_type == "code")
-    assert "__version__" in code, f"{nb.path.name}: Setup should check the TensorFlow version"
+    """The second code cell of Setup calls ``tutorial.start("NN")``: the version check (it calls
+    versions.notebook_check, tested in tests/e2e/test_notebook_setup.py) and the you-are-here
+    line."""
+    code = [c.source for c in nb.cells[:6] if c.cell_type == "code"]
+    assert len(code) >= 2 and f'tutorial.start("{nb.path.name[:2]}"' in code[1], \
+        f"{nb.path.name}: Setup should check the TensorFlow version with tutorial.start"
 
 
 def _heading_index(notebook, title: str) -> int | None:
@@ -77,26 +81,31 @@ def _heading_index(notebook, title: str) -> int | None:
                  and re.search(rf"^## {title}\s*$", c.source, re.M)), None)
 
 
-def test_exercises_then_your_turn_cells_then_solutions_at_the_end(nb):
-    """Questions with an empty "your turn" cell each; the solutions gathered under
-    "## Solutions" after them, still run by the tests (not hidden, not under the question)."""
-    start, end = _heading_index(nb, "Exercises"), _heading_index(nb, "Solutions")
+def test_exercises_with_empty_cells_and_linked_solution_files_run_all_never_runs(nb):
+    """Issue 20: "Run All" (the catch-up path) never runs a solution. Each exercise has an empty
+    "your turn" cell; its solution is ``notebooks/solutions/NN_exK.py``, linked from the
+    question and named in the cell's ``%load`` hint; the files exist and hold code; the
+    notebook holds no solution cell (tests/e2e/test_notebooks.py runs the files)."""
+    start = _heading_index(nb, "Exercises")
     assert start is not None, f"{nb.path.name}: no '## Exercises' section"
-    assert end is not None and end > start, f"{nb.path.name}: no '## Solutions' after Exercises"
-    between = [c for c in nb.cells[start + 1:end] if c.cell_type == "code"]
-    assert between, f"{nb.path.name}: no 'your turn' cell under the exercises"
-    for cell in between:
+    assert _heading_index(nb, "Solutions") is None, f"{nb.path.name}: solutions in the notebook"
+    turns = [c for c in nb.cells[start:] if c.cell_type == "code"
+             and c.source.lstrip().startswith("# Your turn")]
+    assert len(turns) >= 2, f"{nb.path.name}: at least two exercises, each with a cell"
+    files = tutorial.solution_files(nb.path)
+    assert [f.stem for f in files] == [f"{nb.path.name[:2]}_ex{k}" for k in
+                                       range(1, len(turns) + 1)], \
+        f"{nb.path.name}: one solution file per exercise: {[f.name for f in files]}"
+    after = "\n".join(c.source for c in nb.cells[start:] if c.cell_type == "markdown")
+    for cell, file in zip(turns, files, strict=True):
         code = [line for line in cell.source.splitlines() if not line.lstrip().startswith("#")]
         assert not "".join(code).strip(), \
-            f"{nb.path.name}: a cell between Exercises and Solutions holds code: {cell.source!r}"
-    tagged = [i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", [])]
-    assert len(tagged) >= len(between), f"{nb.path.name}: fewer solutions than exercises"
-    assert all(i > end for i in tagged), f"{nb.path.name}: solution cells before '## Solutions'"
-    for i in tagged:
-        cell = nb.cells[i]
-        assert cell.cell_type == "code" and cell.source.strip()
-        assert not cell.metadata.get("jupyter", {}).get("source_hidden"), \
-            f"{nb.path.name}: cell {i + 1}: solutions sit at the end, shown, not hidden"
+            f"{nb.path.name}: a 'your turn' cell holds code: {cell.source!r}"
+        assert f"%load solutions/{file.name}" in cell.source
+        assert f"(solutions/{file.name})" in after, f"{nb.path.name}: no link to {file.name}"
+        solution = file.read_text(encoding="utf-8")
+        assert compile(solution, str(file), "exec") and re.search(r"^[a-z_].*\(", solution, re.M)
+    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
 
 
 def test_markdown_before_every_code_cell(nb):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -351,3 +352,132 @@ def test_source_excerpt_shows_the_real_train_step():
     assert "tape.gradient" in text and "optimizer.apply" in text
     with pytest.raises(Keras2pbError, match="'no such line' not found"):
         tutorial.source_excerpt(training_step.training_graph, "no such line", "return loss")
+
+
+# --- issue 20: the checkpoints' self-checks, the set-up line, the TF1 demo, the slides ---
+
+#: One right and one wrong answer per checkpoint: each check must be able to say both.
+CHECK_ANSWERS = {
+    "01-biggest-layer": ("Dense", "conv2"), "01-adam-state": (2.0, 1),
+    "01-resume-h5": (False, True), "02-print-runs": (1, 3), "02-freeze-removes": (0, 16),
+    "02-dropout-ops": (0, 3), "03-feed-name": ("import/image:0", "image:0"),
+    "03-prefix-in-file": ("no", "yes"), "04-bn-freeze-removes": (0, 24),
+    "04-gradients-gone-at": ("tracing", "freezing"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECK_ANSWERS))
+def test_each_check_can_say_right_and_not_yet(name, capsys):
+    from keras2pb.tutorial.checks import CHECKPOINTS, check
+
+    assert set(CHECKPOINTS) == set(CHECK_ANSWERS)
+    right, wrong = CHECK_ANSWERS[name]
+    assert check(name, right) is True
+    assert capsys.readouterr().out.startswith("right: ")
+    assert check(name, wrong) is False
+    out = capsys.readouterr().out
+    assert out.startswith(f"not yet: {wrong!r} is not it. Hint: ")
+    assert check(name, None) is False
+    assert capsys.readouterr().out.startswith("not yet: no answer. ")
+
+
+def test_check_names_an_unknown_checkpoint():
+    from keras2pb.tutorial.checks import check
+
+    with pytest.raises(Keras2pbError, match="no checkpoint named 'nope'"):
+        check("nope", 1)
+
+
+def test_every_notebook_checkpoint_is_known_and_notebooks_01_to_04_have_two():
+    from keras2pb.tutorial.checks import CHECKPOINTS
+
+    for path in tutorial.notebook_paths(REPO / "notebooks"):
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "code")
+        names = re.findall(r'tutorial\.check\("([^"]+)"', code)
+        assert set(names) <= set(CHECKPOINTS), path.name
+        if path.name[:2] in {"01", "02", "03", "04"}:
+            assert len(names) >= 2, f"{path.name}: {names}"
+
+
+def test_you_are_here_marks_the_notebooks_step():
+    from keras2pb.tutorial.start import you_are_here
+
+    assert you_are_here("02") == "train → save → [freeze] → load → compare → deploy"
+    assert you_are_here("01").startswith("[train] → [save] → freeze")
+    with pytest.raises(Keras2pbError, match="no notebook '09'"):
+        you_are_here("09")
+
+
+def test_the_tf1_graph_freezes_the_tf1_way_pruning_training_keeping_the_cond():
+    import tensorflow as tf
+
+    from keras2pb.tutorial.tf1 import tf1_reasons, tf1_session_graph
+
+    sess, graph = tf1_session_graph()
+    gd = graph.as_graph_def()
+    frozen = tf.compat.v1.graph_util.convert_variables_to_constants(sess, gd, ["probs"])
+    sess.close()
+    kept = {n.name for n in frozen.node}
+    why = tf1_reasons(n.name for n in gd.node if n.name not in kept)
+    assert why["gradients"] > 0 and why["optimizer"] > 0 and why["loss"] > 0
+    ops = {n.op for n in frozen.node}
+    assert {"Switch", "Merge", "RandomUniform"} <= ops
+    assert not any(n.name.startswith(("gradients/", "train_op")) for n in frozen.node)
+    # TF2's control flow is back on: a tf.cond traced now makes an If op, not Switch/Merge
+    fn = tf.function(lambda x: tf.cond(x > 0, lambda: x, lambda: -x))
+    traced = fn.get_concrete_function(tf.constant(1.0)).graph.as_graph_def()
+    assert "Switch" not in {n.op for n in traced.node}
+
+
+def _fake_reveal_wheel(path: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in ("LICENSE", "dist/reveal.js", "dist/reveal.css", "dist/theme/white.css",
+                     "plugin/notes/notes.js", "plugin/zoom/zoom.js"):
+            zf.writestr(f"sphinx_revealjs/_static/revealjs/{name}", f"/* {name} */")
+    return path
+
+
+def test_slides_export_offline_with_reveal_from_the_wheel(tmp_path):
+    from keras2pb.tutorial import slides
+
+    reveal = slides.reveal_from_wheel(_fake_reveal_wheel(tmp_path / "s.whl"), tmp_path / "r")
+    assert (reveal / "dist" / "reveal.js").is_file()
+    assert not (reveal / "plugin" / "zoom").exists()  # only what the page needs
+    page = slides.export_slides(REPO / "docs" / "slides" / "keras2pb_lesson.ipynb",
+                                tmp_path / "out", reveal)
+    text = page.read_text(encoding="utf-8")
+    assert '<script src="reveal.js/dist/reveal.js">' in text
+    assert "Three stages of one model" in text and text.count("<section") >= 6
+    remote = re.findall(r"<(?:script|link|img)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", text)
+    assert not remote, remote
+    assert (tmp_path / "out" / "reveal.js" / "dist" / "reveal.css").is_file()
+
+
+def test_slides_refuse_a_wheel_without_reveal(tmp_path):
+    import zipfile
+
+    from keras2pb.tutorial import slides
+
+    with zipfile.ZipFile(tmp_path / "empty.whl", "w") as zf:
+        zf.writestr("x.txt", "")
+    with pytest.raises(Keras2pbError, match="no reveal.js"):
+        slides.reveal_from_wheel(tmp_path / "empty.whl", tmp_path / "r")
+
+
+def test_solution_files_in_exercise_order_and_appended_tagged(tmp_path):
+    path = _write_nb(tmp_path / "07_demo.ipynb", "x = 1")
+    (tmp_path / "solutions").mkdir()
+    for k in (10, 2, 1):
+        (tmp_path / "solutions" / f"07_ex{k}.py").write_text(f"print({k})\n")
+    (tmp_path / "solutions" / "08_ex1.py").write_text("print('other notebook')\n")
+    files = tutorial.solution_files(path)
+    assert [f.name for f in files] == ["07_ex1.py", "07_ex2.py", "07_ex10.py"]
+    nb = nbformat.read(path, as_version=4)
+    both = tutorial.with_solutions(nb, path)
+    assert [c.source for c in both.cells[len(nb.cells):]] == ["print(1)\n", "print(2)\n",
+                                                              "print(10)\n"]
+    assert both.cells[-1].metadata["tags"] == ["solution", "07_ex10"]
+    assert len(nbformat.read(path, as_version=4).cells) == len(nb.cells)  # the file unchanged
