@@ -397,7 +397,7 @@ def test_three_stage_page_data_freezing_in_numbers(mnist_pair):
     assert all(len(r) == 7 for r in data["table"]["rows"])
 
 
-def test_a_frozen_graph_and_its_opencv_rewrite_say_what_each_pass_did(opencv_pair):
+def test_a_frozen_graph_and_its_opencv_rewrite_say_what_each_pass_did(opencv_pair, tmp_path):
     """show_graphs(frozen.pb, frozen.opencv.pb): a "rewrite" diff; every node the rewrite
     touched has a reason: grappler's work, or the pass of opencv_rewrite.PASSES that did it;
     the page's fates, legend head, navigator homes and sentence are the rewrite's."""
@@ -436,6 +436,13 @@ def test_a_frozen_graph_and_its_opencv_rewrite_say_what_each_pass_did(opencv_pai
     assert data["transitions"] == [{"title": title, "text": text}]
     right = data["panes"][1]["n"]["f"]
     assert [fates[f] for f in right].count("rw_adds_to_bias_adds") == 2
+    # the command line writes the same page: keras2pb show a.pb a.opencv.pb -o page.html
+    from keras2pb.cli import main
+
+    out = tmp_path / "page.html"
+    assert main(["show", str(opencv_pair["frozen_pb"]), str(opencv_pair["opencv_pb"]),
+                 "-o", str(out)]) == 0
+    assert _data_of(out.read_text(encoding="utf-8"))["transitions"] == data["transitions"]
 
 
 def test_rewrite_reasons_find_each_pass_by_its_mark():
