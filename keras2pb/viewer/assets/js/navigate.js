@@ -248,6 +248,7 @@ function openChange(k) {
 function openSide(on) {
   var side = document.getElementById("k2-side");
   if (!side) return;
+  state.sideAuto = false;
   side.hidden = !on;
   var btn = document.getElementById("k2-side-btn");
   if (btn) btn.setAttribute("aria-pressed", on ? "true" : "false");
