@@ -17,6 +17,7 @@ sys.path.insert(0, str(REPO))
 from keras2pb import tutorial  # noqa: E402
 from keras2pb.errors import Keras2pbError  # noqa: E402
 from keras2pb.fileio import atomic_write_text  # noqa: E402
+from tests.helpers.notebook_outputs import tagged_output_text  # noqa: E402
 
 DEFAULT_OUT = REPO / "build" / "benchmarks" / "notebooks.json"
 ABOUT = """\
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     accuracy = None
     for run in runs:
         if run.path.name.startswith("01_"):
-            text = tutorial.tagged_output_text(run.nb, "accuracy")
+            text = tagged_output_text(run.nb, "accuracy")
             accuracy = float(text.split(":")[1].split("%")[0]) / 100
     result = {
         "mode": "quick" if args.quick else "full",

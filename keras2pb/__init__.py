@@ -18,7 +18,7 @@ _EXPORTS = {
     "bn_cnn": "tutorial.models",
     "two_io_model": "tutorial.models",
     "train": "tutorial.fitting",
-    "freeze": "freezing.freeze",
+    "freeze": "freeze_and_check",
     "freeze_model": "freezing.freeze",
     "inference_graph": "freezing.freeze",
     "load": "runtime.frozen_graph",

@@ -7,11 +7,12 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError, one_line
+from .errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, Keras2pbError, one_line, visible
 
 EXIT_INTERNAL = 3
 
@@ -60,42 +61,76 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def _cmd_freeze(args: argparse.Namespace) -> None:
-    from .freezing.freeze import freeze
+    from .fileio import check_output
+    from .freeze_and_check import freeze
     from .graph.signature import sidecar_path
 
+    for out in (args.output, sidecar_path(args.output)):
+        check_output(out, inputs=[args.model])
     side = freeze(args.model, args.output, custom_objects=_custom_objects(args),
                   batch_size=args.batch_size, safe_mode=not args.unsafe,
                   for_opencv=args.for_opencv)
     ins = ", ".join(i["tensor"] for i in side["inputs"])
     outs = ", ".join(o["tensor"] for o in side["outputs"])
-    print(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, {side['node_count']} nodes)"
-          f" and {sidecar_path(args.output)}")
-    print(f"feed {ins}; fetch {outs}")
+    print(visible(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, "
+                  f"{side['node_count']} nodes) and {sidecar_path(args.output)}"))
+    print(visible(f"feed {ins}; fetch {outs}"))
+    check = side.get("opencv", {}).get("check")
+    if check and check.get("checked"):
+        errors = check["relative_error"]
+        print(visible(f"checked in OpenCV {check['opencv']} against TensorFlow at batch "
+                      f"{' and '.join(errors)}: relative error {max(errors.values()):.1e}"))
+    elif check:
+        print(visible(f"OpenCV check: {check['reason']}"))
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
     from .graph.summary import inspect
 
     info = inspect(args.graph)
-    print(json.dumps(info.to_dict(), indent=2) if args.json else info)
+    print(json.dumps(info.to_dict(), indent=2) if args.json else visible(str(info)))
 
 
 def _read_inputs(path: str) -> Any:
+    import zipfile
+
     import numpy as np
 
     from .graph.reading import check_input_path
 
     p = check_input_path(path, "input file (.npy or .npz)")
     try:
-        data = np.load(p, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise Keras2pbError(f"not a readable .npy/.npz file: {exc}", p) from exc
-    if isinstance(data, np.ndarray):
-        return data
-    with data:
-        if data.files == ["arr_0"]:  # np.savez(f, array): one unnamed array
-            return data["arr_0"]
-        return {k: data[k] for k in data.files}
+        if not zipfile.is_zipfile(p):
+            with open(p, "rb") as f:
+                _check_npy_header(f, p.stat().st_size, p)
+            return np.load(p, allow_pickle=False)
+        with np.load(p, allow_pickle=False) as data:
+            for name in data.files:
+                with data.zip.open(f"{name}.npy") as f:
+                    _check_npy_header(f, data.zip.getinfo(f"{name}.npy").file_size, p, name)
+            arrays = {k: data[k] for k in data.files}
+    except (ValueError, OSError, EOFError, MemoryError, zipfile.BadZipFile, KeyError) as exc:
+        raise Keras2pbError(f"not a readable .npy/.npz file: {one_line(exc, 200)}", p) from exc
+    if list(arrays) == ["arr_0"]:  # np.savez(f, array): one unnamed array
+        return arrays["arr_0"]
+    return arrays
+
+
+def _check_npy_header(f: Any, size: int, path: Any, name: str | None = None) -> None:
+    """Refuse an .npy (or an .npz member ``name``) whose header claims more bytes than the
+    file holds, before numpy allocates them (a 128-byte file claiming terabytes)."""
+    import numpy as np
+
+    fmt = np.lib.format
+    version = fmt.read_magic(f)
+    read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, _, dtype = read(f)
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    held = size - f.tell()
+    if claimed > held:
+        what = f"array {name!r}" if name else "the array"
+        raise Keras2pbError(f"{what} claims shape {shape} ({claimed:,} bytes) but the file "
+                            f"holds {held:,} bytes: it is damaged or not what it says", path)
 
 
 def _write_outputs(path: str, result: dict) -> None:
@@ -103,6 +138,8 @@ def _write_outputs(path: str, result: dict) -> None:
 
     from .fileio import atomic_write_bytes
 
+    if not result:
+        raise Keras2pbError(f"{path}: the graph gave no outputs to write")
     buf = io.BytesIO()
     if len(result) > 1 or path.endswith(".npz"):
         if not path.endswith(".npz"):
@@ -118,6 +155,10 @@ def _cmd_predict(args: argparse.Namespace) -> None:
 
     from .runtime.frozen_graph import load
 
+    if args.output:
+        from .fileio import check_output
+
+        check_output(args.output, inputs=[args.graph, args.input])
     x = _read_inputs(args.input)
     with load(args.graph, allow_unsafe_ops=args.allow_unsafe_ops) as graph:
         result = graph.run(x, outputs=args.outputs)
@@ -126,7 +167,7 @@ def _cmd_predict(args: argparse.Namespace) -> None:
         print(f"wrote {args.output}")
         return
     for name, arr in result.items():
-        print(f"{name}: shape {arr.shape} {arr.dtype}")
+        print(f"{visible(name)}: shape {arr.shape} {arr.dtype}")
         if arr.ndim == 2 and arr.shape[1] > 1:
             print(f"  argmax: {np.argmax(arr, axis=1).tolist()}")
         else:
@@ -151,7 +192,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         rows = verify_runtimes(args.model, args.graph, args.runtimes.split(","), x,
                                custom_objects=_custom_objects(args), safe_mode=not args.unsafe)
         print(json.dumps(rows, indent=2) if args.json else format_table(rows))
-        return 0 if all(r["status"] != "failed" for r in rows) else EXIT_USER_ERROR
+        return 0 if all(r["status"] in ("ok", "skipped") for r in rows) else EXIT_USER_ERROR
     result = verify(args.model, args.graph, x, custom_objects=_custom_objects(args),
                     safe_mode=not args.unsafe)
     if args.json:
@@ -164,17 +205,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_onnx(args: argparse.Namespace) -> None:
+    from .fileio import check_output
     from .runtime.onnx_export import export_onnx
 
+    check_output(args.output, inputs=[args.graph])
     path = export_onnx(args.graph, args.output, opset=args.opset)
-    print(f"wrote {path}")
+    print(visible(f"wrote {path}"))
 
 
 def _cmd_show(args: argparse.Namespace) -> None:
+    from .fileio import check_output
     from .viewer import write_html
 
+    check_output(args.output, inputs=args.graphs)
     path = write_html(args.graphs, args.output, titles=args.titles)
-    print(f"wrote {path}")
+    print(visible(f"wrote {path}"))
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -185,8 +230,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the ``keras2pb`` command."""
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--debug", action="store_true",
+                     help="show TensorFlow's logs and full tracebacks")
+    # the same option after the command; SUPPRESS keeps a --debug given before it
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true",
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show TensorFlow's logs and full tracebacks")
     keras_opts = argparse.ArgumentParser(add_help=False)
     keras_opts.add_argument("--custom-objects", action="append", metavar="MODULE:ATTR",
@@ -195,10 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
                             help="allow .keras files with Lambda layers (they run arbitrary "
                                  "Python code: only for files you trust)")
     parser = argparse.ArgumentParser(
-        prog="keras2pb", parents=[common],
+        prog="keras2pb", parents=[top],
         description="Freeze Keras models into one TensorFlow .pb, inspect and run it.",
         epilog="exit codes: 0 ok, 1 bad input (one-line message), 2 bad arguments, "
-               "3 internal error, 130 interrupted")
+               "3 internal error, 128+N killed by signal N (130 Ctrl-C, 143 SIGTERM); "
+               "limits of child processes: KERAS2PB_CHILD_TIMEOUT (seconds), "
+               "KERAS2PB_CHILD_MEMORY_MB (0: none)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("freeze", parents=[common, keras_opts],
@@ -266,46 +317,96 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that import and run a graph from a file: they run in a child process.
-_ISOLATED = {"predict", "verify"}
+_ISOLATED = {"predict", "verify", "export-onnx"}
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so temp files are removed on the way."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """For the block, SIGTERM and SIGHUP raise ``Terminated`` (their default would kill the
+    process at once and leave half-written temp files). Only in the main thread."""
+    saved = {}
+    try:
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                saved[sig] = signal.signal(sig, _terminate)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout went away (``keras2pb inspect g.pb | head -1``): stop quietly,
+    as other tools do, and keep Python from complaining when it flushes stdout at exit."""
+    if sys.stdout is sys.__stdout__ and sys.stdout is not None:
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+    return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else EXIT_USER_ERROR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see ``keras2pb --help``).
 
-    ``predict`` and ``verify`` run in a child process (``keras2pb.runtime.isolation``), so a graph
-    that crashes TensorFlow ends as a one-line error, not a dead terminal.
+    ``predict``, ``verify`` and ``export-onnx`` run in a child process
+    (``keras2pb.runtime.isolation``), so a graph that crashes TensorFlow ends as a one-line
+    error, not a dead terminal. SIGTERM and SIGHUP end the command like Ctrl-C: temp files
+    are removed, the exit code is 128 + the signal's number.
     """
     from .runtime.isolation import in_child, run_isolated
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        if args.command in _ISOLATED and not in_child():
-            return run_isolated(argv, args.graph)
-        # Without --debug, native stderr (fd 2) stays silent while TensorFlow works: some
-        # builds log C++ lines whatever TF_CPP_MIN_LOG_LEVEL says (TF 2.19/2.20's grappler
-        # prints "Starting new session" when freezing). Our own lines are printed after.
-        with contextlib.nullcontext() if args.debug else _quiet_stderr():
-            try:
-                if args.command not in _NO_TENSORFLOW:
-                    _import_tensorflow(args.debug)
-            except ImportError:
-                if args.command != "check":  # `check` reports a missing TensorFlow as red
-                    raise
-            code = args.func(args)
-        return int(code or 0)
+        with _signals_unwind():
+            if args.command in _ISOLATED and not in_child():
+                return run_isolated(argv, args.graph)
+            # Without --debug, native stderr (fd 2) stays silent while TensorFlow works: some
+            # builds log C++ lines whatever TF_CPP_MIN_LOG_LEVEL says (TF 2.19/2.20's grappler
+            # prints "Starting new session" when freezing). Our own lines are printed after.
+            with contextlib.nullcontext() if args.debug else _quiet_stderr():
+                try:
+                    if args.command not in _NO_TENSORFLOW:
+                        _import_tensorflow(args.debug)
+                except ImportError:
+                    if args.command != "check":  # `check` reports a missing TensorFlow as red
+                        raise
+                code = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return int(code or 0)
     except Keras2pbError as exc:
         if args.debug:
             raise
-        print(f"keras2pb: error: {exc}", file=sys.stderr)
+        print(f"keras2pb: error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("keras2pb: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated as exc:
+        print(f"keras2pb: terminated ({exc})", file=sys.stderr)
+        return 128 + exc.signum
+    except BrokenPipeError:
+        return _stdout_gone()
     except Exception as exc:  # a bug, not the user's mistake: still one line without --debug
         if args.debug:
             raise
-        print(f"keras2pb: internal error: {type(exc).__name__}: {one_line(exc)} "
+        print(f"keras2pb: internal error: {type(exc).__name__}: {visible(one_line(exc))} "
               "(run again with --debug for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
 

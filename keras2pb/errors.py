@@ -20,6 +20,20 @@ _NODE = re.compile(r"\[\[\{\{node ([^}]+)\}\}\]\]")
 _HEADERS = ("Graph execution error:", "Detected at node", "Node:", "File \"")
 
 
+# Characters that would steer a terminal (C0/C1 controls, DEL) or reorder the text on screen
+# (bidirectional overrides and isolates) if a node name carrying them were printed raw.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                           "\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters and direction overrides (from
+    node names of a hostile graph, say) are written out as escapes, ``\\x1b`` and
+    ``\\u202e``; line breaks and tabs are kept."""
+    return _UNSAFE_CHARS.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                                        else f"\\u{ord(m[0]):04x}"), text)
+
+
 class Keras2pbError(Exception):
     """A mistake in what the user gave us, with a one-line message a person can act on.
 

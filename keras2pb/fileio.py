@@ -1,14 +1,74 @@
-"""Atomic file writes: a temp file in the same folder, renamed into place."""
+"""Atomic file writes: a temp file in the same folder, renamed into place.
+
+Every write checks its target first (``check_output``): a path that exists and is not a
+regular file (a FIFO, a device, a folder) is never replaced, and the CLI also refuses an
+output that is the same file as one of its inputs. Files written together (a ``.pb`` and
+its sidecar) are renamed under one lock on their folder, so two writers cannot mix them.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from .errors import Keras2pbError
+
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+
+
+def check_output(path: str | os.PathLike,
+                 inputs: Iterable[str | os.PathLike | None] = ()) -> Path:
+    """Return ``path`` if keras2pb may replace it; else raise Keras2pbError naming it.
+
+    Refused: a path that exists (through symlinks) and is not a regular file (a FIFO, a
+    device, a socket, a folder: replacing it would destroy it, e.g. ``/dev/null`` as root),
+    and a path that is the same file as one of ``inputs`` (``freeze m.h5 m.h5``). Inputs
+    that do not exist (or are None) are skipped.
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise Keras2pbError(f"{path}: cannot check the output: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a file")
+        raise Keras2pbError(f"{path}: exists and is not a regular file ({kind}); refusing to "
+                            "replace it: give the path of a file to write")
+    for inp in inputs:
+        if inp is None:
+            continue
+        try:
+            same = os.path.samestat(st, os.stat(inp))
+        except OSError:
+            continue
+        if same:
+            raise Keras2pbError(f"{path}: is also an input ({Path(inp).name}); write to "
+                                "another file")
+    return path
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` (flock on the folder itself: no lock file left
+    behind) for the block; a no-op where flock does not exist."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _check_dir(path: Path) -> None:
@@ -21,6 +81,7 @@ def _check_dir(path: Path) -> None:
         raise Keras2pbError(f"{path}: folder {parent} is not writable")
     if path.is_dir():
         raise Keras2pbError(f"{path}: is a folder; give a file name to write")
+    check_output(path)
 
 
 @contextmanager
@@ -32,6 +93,14 @@ def atomic_output(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Pat
     keeps the extension writers look at (``.h5``). Raises Keras2pbError when the folder is
     missing or not writable.
     """
+    with _temp_beside(path, suffix) as tmp:
+        yield tmp
+        _publish({tmp: Path(path)})
+
+
+@contextmanager
+def _temp_beside(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temp file beside ``path`` (checked with ``_check_dir``), deleted unless renamed."""
     path = Path(path)
     _check_dir(path)
     try:
@@ -42,11 +111,22 @@ def atomic_output(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Pat
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        Path(tmp).unlink(missing_ok=True)  # gone already once renamed
+
+
+def _publish(renames: dict[Path, Path]) -> None:
+    """Rename each temp file over its target, all under one lock on the target's folder
+    (re-checking each target: it may have become a FIFO meanwhile)."""
+    folders = sorted({dst.parent.resolve() for dst in renames.values()})
+    with ExitStack() as stack:
+        for folder in folders:
+            stack.enter_context(_folder_lock(folder))
+        for dst in renames.values():
+            check_output(dst)
+        for tmp, dst in renames.items():
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, dst)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -77,13 +157,16 @@ def atomic_write_many(files: dict[str | os.PathLike, bytes]) -> None:
     current = None
     try:
         with ExitStack() as stack:
+            renames = {}
             for path, data in files.items():
                 current = path
-                tmp = stack.enter_context(atomic_output(path))
+                tmp = stack.enter_context(_temp_beside(path))
                 with open(tmp, "wb") as f:
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
+                renames[tmp] = Path(path)
+            _publish(renames)
     except OSError as exc:
         raise Keras2pbError(f"{current}: could not write: {exc.strerror or exc}") from exc
 

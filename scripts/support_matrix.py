@@ -1,9 +1,9 @@
 """Write docs/SUPPORT.md: every model of the matrix frozen and run in every runtime.
 
-    .venv/bin/python scripts/support_matrix.py [--fast] [--out docs/SUPPORT.md]
+    .venv/bin/python scripts/support_matrix.py [--fast [--write]] [--out docs/SUPPORT.md]
 
 Takes about 10-20 minutes on 2 cores (the keras.applications rows); --fast runs the small
-models only and prints the table without writing it. Needs the optional runtimes
+models only and prints the table without writing it (--write writes it). Needs the optional runtimes
 (requirements-runtimes.txt) and a C compiler for every column to run.
 """
 
@@ -35,7 +35,7 @@ def versions() -> dict[str, str]:
     meta = {"on": time.strftime("%Y-%m-%d"), "Python": platform.python_version(),
             "TensorFlow": tf.__version__, "Keras": keras.__version__}
     for module, label in (("cv2", "OpenCV"), ("onnxruntime", "ONNX Runtime"),
-                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx")):
+                          ("tf2onnx", "tf2onnx"), ("onnx", "onnx"), ("openvino", "OpenVINO")):
         try:
             meta[label] = __import__(module).__version__
         except ImportError:
@@ -53,13 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the matrix; print the table; write it (unless --fast). Returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fast", action="store_true", help="small models only; do not write")
+    parser.add_argument("--fast", action="store_true",
+                        help="small models only; do not write (unless --write)")
+    parser.add_argument("--write", action="store_true",
+                        help="write --out even with --fast (the slow rows are then left out)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "SUPPORT.md")
     parser.add_argument("--only", help="comma-separated row names to run (for debugging)")
     args = parser.parse_args(argv)
     from keras2pb.runtime.c_client import build_c_client
 
     results = []
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="keras2pb-matrix-") as tmp:
         try:
             binary = build_c_client(Path(tmp) / "predict")
@@ -77,9 +81,12 @@ def main(argv: list[str] | None = None) -> int:
                   + "; ".join(f"{k} {c.text()}" for k, c in cells.items()),
                   file=sys.stderr, flush=True)
             results.append((row, cells))
-    text = markdown(results, versions())
+    text = markdown(results, versions(), time.perf_counter() - start)
+    if args.fast:
+        text = text.replace("Rows marked *slow* run", "This table holds the fast rows only "
+                            "(`--fast`); the keras.applications rows, marked *slow*, run")
     print(text)
-    if not args.fast and not args.only:
+    if (args.write or not args.fast) and not args.only:
         atomic_write_text(args.out, text)
         print(f"wrote {args.out}")
     return 0

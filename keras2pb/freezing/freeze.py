@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from ..fileio import atomic_write_many
 from ..graph.checks import check_frozen
 from ..graph.reading import PROTOBUF_LIMIT
 from ..graph.signature import SIDECAR_FORMAT, Signature, TensorInfo, node_name, sidecar_path
-from .keras_files import load_keras_model, model_structures, output_names
+from .keras_files import as_functional, load_keras_model, model_structures, output_names
+from .tables import TABLE_INITIALIZER, carry_tables
 
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-/]")
 
@@ -74,16 +76,20 @@ class Serving:
     traced: list[str]
 
 
-def serving_function(model: keras.Model, batch_size: int | None = None) -> Serving:
+def serving_function(model: keras.Model, batch_size: int | None = None,
+                     input_shape: Any = None) -> Serving:
     """Trace ``model(x, training=False)`` into a ``tf.function`` with a named input_signature.
 
     Inputs are placeholders named after the Keras inputs (``image:0``); each output gets an
     ``Identity`` node named after the Keras output layer (``probs:0``). ``batch_size`` fixes
-    the batch dimension (default: dynamic). Raises Keras2pbError for a model that is not a
-    Keras model, has no defined inputs, is too large for one GraphDef, or cannot be traced.
+    the batch dimension (default: dynamic). A subclassed model is wrapped by
+    :func:`~keras2pb.freezing.keras_files.as_functional` (``input_shape`` or the shape it was
+    built with). Raises Keras2pbError for a model that is not a Keras model, has no defined
+    inputs, is too large for one GraphDef, or cannot be traced.
     """
     if not isinstance(model, keras.Model):
         raise Keras2pbError(f"expected a Keras model, got {type(model).__name__}")
+    model = as_functional(model, input_shape)
     if batch_size is not None and batch_size < 1:
         raise Keras2pbError(f"batch size must be a positive whole number, got {batch_size}")
     structure, out_structure = model_structures(model)
@@ -130,24 +136,33 @@ def inference_graph(model: keras.Model, batch_size: int | None = None) -> GraphD
     return serving_function(model, batch_size).concrete.graph.as_graph_def(add_shapes=True)
 
 
-def freeze_model(model: keras.Model, batch_size: int | None = None) -> FreezeResult:
+def freeze_model(model: keras.Model, batch_size: int | None = None,
+                 input_shape: Any = None) -> FreezeResult:
     """Freeze ``model`` in memory: trace ``model(x, training=False)``, fold variables to consts.
 
     Inputs are placeholders named after the Keras inputs (``image:0``); each output gets an
     ``Identity`` node named after the Keras output layer (``probs:0``). ``batch_size`` fixes
-    the batch dimension (default: dynamic). Raises Keras2pbError if the model is too large
-    for one GraphDef or if training ops survive the conversion.
+    the batch dimension (default: dynamic). Control flow stays functional (``While``, with its
+    body in the graph's function library), as tf2onnx's own loader freezes it: a lowered loop
+    (``Enter``/``Exit``/``TensorList*``) is one no converter turns back into ONNX's ``LSTM``,
+    ``GRU`` or ``Loop``; TensorFlow and its C API run both. Lookup tables (TextVectorization,
+    StringLookup) are carried in the graph with an initializer (``keras2pb.freezing.tables``),
+    named in the sidecar's ``"table_initializer"``. Raises Keras2pbError if the model is too
+    large for one GraphDef, if training ops survive the conversion, or a table cannot be
+    carried.
     """
-    serving = serving_function(model, batch_size)
+    serving = serving_function(model, batch_size, input_shape)
     inputs, out_keras, traced = serving.inputs, serving.out_keras, serving.traced
     try:
-        frozen_fn = convert_variables_to_constants_v2(serving.concrete)
+        frozen_fn = convert_variables_to_constants_v2(serving.concrete, lower_control_flow=False)
     except Keras2pbError:
         raise
     except Exception as exc:
         raise Keras2pbError(f"could not trace model {model.name!r} for freezing: "
                             f"{type(exc).__name__}: {one_line(exc)}") from exc
     gd = frozen_fn.graph.as_graph_def()
+    tables = carry_tables(gd, {node_name(internal.name): external for external, internal
+                               in serving.concrete.graph.captures})
     node_names = {n.name for n in gd.node}
     outputs = []
     for i, (keras_name, tensor, spec) in enumerate(
@@ -158,9 +173,12 @@ def freeze_model(model: keras.Model, batch_size: int | None = None) -> FreezeRes
                                   spec.dtype.name, {"keras_output": keras_name,
                                                     "function_output": frozen_fn.outputs[i].name}))
     check_frozen(gd)
-    return FreezeResult(gd, Signature(inputs, outputs, {
-        "format": SIDECAR_FORMAT, "model": model.name, "node_count": len(gd.node),
-        "tensorflow": tf.__version__, "keras": keras.__version__}))
+    extra = {"format": SIDECAR_FORMAT, "model": model.name, "node_count": len(gd.node),
+             "tensorflow": tf.__version__, "keras": keras.__version__}
+    if tables:
+        extra["table_initializer"] = TABLE_INITIALIZER
+        extra["tables"] = tables
+    return FreezeResult(gd, Signature(inputs, outputs, extra))
 
 
 def freeze(
@@ -171,6 +189,8 @@ def freeze(
     batch_size: int | None = None,
     safe_mode: bool = True,
     for_opencv: bool = False,
+    check_opencv: Callable[..., dict[str, Any]] | None = None,
+    input_shape: Any = None,
 ) -> dict[str, Any]:
     """Freeze a Keras model (object, ``.h5`` or ``.keras`` file) into one binary ``.pb``.
 
@@ -178,9 +198,14 @@ def freeze(
     names, shapes, dtypes, the Keras input/output they came from), each atomically, and
     returns the sidecar dict. ``custom_objects`` and ``safe_mode`` are passed to Keras when
     loading a file. ``for_opencv=True`` writes the variant OpenCV's DNN module can read
-    (constant-folded by grappler; see ``keras2pb.graph.opencv_rewrite``). Raises Keras2pbError for
-    unloadable models, unwritable paths, graphs over 2 GiB, or training ops left in the graph;
-    nothing is written then.
+    (constant-folded by grappler; see ``keras2pb.graph.opencv_rewrite``); ``check_opencv``
+    (``keras2pb.runtime.opencv.check_opencv_variant``, which ``keras2pb.freeze`` and the CLI
+    pass) runs that variant in OpenCV against TensorFlow before anything is written and raises
+    if it differs; without it the sidecar says the variant was not checked. ``input_shape``
+    (one example's shape, or a dict name -> shape) lets a subclassed model that was never
+    built or called be frozen.
+    Raises Keras2pbError for unloadable models, unwritable paths, graphs over 2 GiB, training
+    ops left in the graph, or a failed OpenCV check; nothing is written then.
     """
     out = Path(output_path)
     if batch_size is not None and batch_size < 1:
@@ -191,12 +216,22 @@ def freeze(
     else:
         model = load_keras_model(model_or_path, custom_objects, safe_mode)
         source = os.fspath(model_or_path)
-    frozen = freeze_model(model, batch_size)
+    frozen = freeze_model(model, batch_size, input_shape)
     if for_opencv:
         from ..graph.opencv_rewrite import make_opencv_ready
 
-        frozen = FreezeResult(*make_opencv_ready(frozen.graph_def, frozen.signature,
-                                                  source or out))
+        variant = FreezeResult(*make_opencv_ready(frozen.graph_def, frozen.signature,
+                                                   source or out))
+        check = {"checked": False, "reason": "not checked: the CLI's freeze --for-opencv, or "
+                 "freeze(..., check_opencv=keras2pb.runtime.opencv.check_opencv_variant), "
+                 "runs it in OpenCV first"} if check_opencv is None else \
+            check_opencv(frozen.graph_def, frozen.signature, variant.graph_def,
+                         variant.signature, source or out)
+        extra = dict(variant.signature.extra)
+        extra["opencv"] = dict(extra["opencv"], check=check)
+        frozen = FreezeResult(variant.graph_def,
+                              Signature(variant.signature.inputs, variant.signature.outputs,
+                                        extra))
     data = frozen.graph_def.SerializeToString()
     signature = Signature(frozen.signature.inputs, frozen.signature.outputs, dict(
         frozen.signature.extra, graph=out.name, source=source, size_bytes=len(data)))

@@ -26,6 +26,9 @@ _UNSAFE_OPS = {
     "LoadAndRemapMatrix", "GenerateVocabRemapping", "InitializeTableFromTextFile",
     "InitializeTableFromTextFileV2", "DecodeProtoV2", "EncodeProto",
 }
+#: The most ``/``-separated scopes a node name may have: real graphs stay far below; a name
+#: thousands deep exhausts the recursion of every tool that draws the scope tree.
+MAX_SCOPE_DEPTH = 500
 _UNSAFE_SUBSTRINGS = ("Reader", "Dataset", "Iterator", "FileSystem", "Checkpoint",
                       "SummaryWriter", "Socket", "Rpc", "Gcs", "BigQuery", "Bigtable")
 
@@ -119,12 +122,61 @@ def cycle_nodes(gd: GraphDef) -> list[str]:
     return [name for name, count in pending.items() if count > 0]
 
 
+def check_names(gd: GraphDef, path: str | os.PathLike | None = None) -> None:
+    """Raise Keras2pbError if a node name has more than ``MAX_SCOPE_DEPTH`` scopes."""
+    for n in all_nodes(gd):
+        if n.name.count("/") >= MAX_SCOPE_DEPTH:
+            raise Keras2pbError(f"node name {n.name[:60]!r}... is {n.name.count('/') + 1:,} "
+                                f"scopes deep (at most {MAX_SCOPE_DEPTH}); the file is damaged "
+                                "or hostile", path)
+
+
+def _calls(fn) -> set[str]:
+    """Names of the functions a library function's nodes call (as ops or in attributes)."""
+    called = set()
+    for node in fn.node_def:
+        called.add(node.op)
+        for value in node.attr.values():
+            if value.HasField("func"):
+                called.add(value.func.name)
+            called.update(f.name for f in value.list.func)
+    return called
+
+
+def recursive_functions(gd: GraphDef) -> list[str]:
+    """Names of library functions that call themselves, directly or through others
+    (TensorFlow recurses until its stack overflows: a segfault, not an error)."""
+    names = {f.signature.name for f in gd.library.function}
+    calls = {f.signature.name: _calls(f) & names for f in gd.library.function}
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+    found: list[str] = []
+    for start in calls:
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(sorted(calls[start])))]
+        while stack:
+            name, todo = stack[-1]
+            nxt = next(todo, None)
+            if nxt is None:
+                state[name] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                found.append(nxt)
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(sorted(calls[nxt]))))
+    return sorted(set(found))
+
+
 def check_structure(gd: GraphDef, path: str | os.PathLike | None = None) -> None:
     """Raise Keras2pbError if ``gd`` is damaged: no nodes, nodes without a name or an op,
-    duplicate names, inputs that name no node, or cycles outside TF1 control flow."""
+    names thousands of scopes deep, duplicate names, inputs that name no node, cycles outside
+    TF1 control flow, or functions that call themselves."""
     if not gd.node:
         raise Keras2pbError("parsed as a GraphDef but holds no nodes; is it really a "
                             "frozen graph?", path)
+    check_names(gd, path)
     empty = [n.name or "<unnamed>" for n in all_nodes(gd) if not n.op or not n.name]
     if empty:
         raise Keras2pbError(f"graph has nodes without a name or an op: {', '.join(empty[:5])};"
@@ -143,6 +195,10 @@ def check_structure(gd: GraphDef, path: str | os.PathLike | None = None) -> None
     if cycle:
         raise Keras2pbError(f"graph has a cycle through {', '.join(cycle[:5])}; "
                             "the file is damaged", path)
+    recursive = recursive_functions(gd)
+    if recursive:
+        raise Keras2pbError(f"graph function {recursive[0]!r} calls itself; TensorFlow would "
+                            "recurse until it crashes: the file is damaged or hostile", path)
 
 
 def validate_graph(gd: GraphDef, path: str | os.PathLike | None = None,

@@ -317,10 +317,9 @@ def _reads(graph: CleanGraph, i: int) -> set[str]:
 def _pass_of(name: str) -> str:
     """The rewrite pass whose added nodes end like ``name`` (see PASSES), or ""."""
     base = name.rstrip("_")
-    for pass_name, (_, _, suffixes, _) in PASSES.items():
-        if any(base.endswith(s) for s in suffixes):
-            return pass_name
-    return ""
+    found = [(len(s), pass_name) for pass_name, (_, _, suffixes, _) in PASSES.items()
+             for s in suffixes if base.endswith(s)]
+    return max(found)[1] if found else ""  # the longest suffix: "/times_one/diagonal"
 
 
 def rewrite_reasons(left: CleanGraph, right: CleanGraph, left_match: list[int],
@@ -349,7 +348,7 @@ def rewrite_reasons(left: CleanGraph, right: CleanGraph, left_match: list[int],
         reads = _reads(right, j)
         by_input = [_pass_of(x) for x in reads if x not in names]
         by_op = [name for name, (src, dst, _, _) in PASSES.items()
-                 if dst == n.op and before in src]
+                 if n.op in dst and before in src]
         found = next((x for x in (*by_op, *by_input) if x), "")
         if found:
             reason = f"rw_{found}"

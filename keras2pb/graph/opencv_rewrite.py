@@ -25,21 +25,36 @@ OPENCV_OPTIMIZERS = ("constfold", "dependency", "pruning")
 _REFUSED_OPS = {"Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "While",
                 "StatelessWhile", "If", "StatelessIf", "PartitionedCall",
                 "StatefulPartitionedCall"}
+#: Loops (a recurrent layer's ``While``) among ``_REFUSED_OPS``.
+_LOOP_OPS = {"While", "StatelessWhile", "Enter", "Exit", "NextIteration", "LoopCond"}
+#: Lookup tables (``keras2pb.freezing.tables``): OpenCV has none.
+_TABLE_OPS = {"HashTableV2", "InitializeTableV2", "LookupTableFindV2", "MutableHashTableV2"}
 #: Ops whose following BiasAdd / Add of a constant OpenCV fuses into one layer named after them.
 _BIAS_FUSERS = {"Conv2D", "MatMul", "DepthwiseConv2dNative", "Conv2DBackpropInput", "Conv3D"}
 _ADDS = {"BiasAdd", "Add", "AddV2"}
+#: Two-input ops that ``adds_to_bias_adds`` turns into a BiasAdd when one side is per-channel.
+_CHANNEL_ADDS = ("Add", "AddV2", "Sub")
+#: The most features a per-feature op on a 2-D tensor may have to be rewritten as a product by
+#: a ``C x C`` matrix (2048: 16 MiB); wider ones are left to the OpenCV check at freezing.
+MAX_MATRIX_FEATURES = 2048
 #: What each rewrite pass leaves in a graph, so that a diff of the frozen graph with its
 #: rewrite can name it node by node (``keras2pb.graph.diff``): pass -> (the op types it turns
-#: a node from, the op type it turns it into, or None when no op type changes; the name
-#: suffixes of the nodes it adds, ``_`` appended when taken; what it does, in words).
+#: a node from, the op types it may turn it into (empty when no op type changes), the name
+#: suffixes of the nodes it adds (``_`` appended when taken; the longest match wins), what it
+#: does, in words).
 PASSES = {
-    "adds_to_bias_adds": (("Add", "AddV2"), "BiasAdd", ("/bias",),
-                          "per-channel add → BiasAdd"),
-    "muls_to_depthwise": (("Mul",), "DepthwiseConv2dNative", ("/depthwise_filter",),
-                          "per-channel Mul (BatchNorm) → 1x1 depthwise"),
-    "lone_bias_adds_to_depthwise": ((), None, ("/depthwise_ones", "/ones"),
-                                    "1x1 depthwise of ones before a lone BiasAdd"),
-    "one_pixel_depthwise": ((), None, ("/filter_1px",),
+    "adds_to_bias_adds": (("Add", "AddV2", "Sub"), ("BiasAdd",),
+                          ("/bias", "/negate", "/negate/depthwise_filter", "/negate/diagonal"),
+                          "per-channel add or subtract → BiasAdd"),
+    "muls_to_depthwise": (("Mul",), ("DepthwiseConv2dNative", "MatMul"),
+                          ("/depthwise_filter", "/diagonal"),
+                          "per-channel Mul (BatchNorm, Normalization) → 1x1 depthwise "
+                          "(a diagonal MatMul on 2-D)"),
+    "lone_bias_adds_to_depthwise": ((), (), ("/times_one", "/times_one/depthwise_filter",
+                                             "/times_one/diagonal"),
+                                    "times one before a lone BiasAdd (1x1 depthwise or "
+                                    "diagonal MatMul)"),
+    "one_pixel_depthwise": ((), (), ("/filter_1px",),
                             "depthwise filter cut to the one pixel it meets"),
 }
 #: How OpenCV wants 4-D image tensors: NCHW blobs (``x.transpose(0, 3, 1, 2)``).
@@ -70,6 +85,50 @@ def optimize_graph(graph_def: GraphDef, keep: list[str],
     rewrite.meta_optimizer_iterations = rewriter_config_pb2.RewriterConfig.ONE
     rewrite.min_graph_nodes = -1  # small graphs too
     return tf_optimizer.OptimizeGraph(config, meta)
+
+
+def compiled_calls(graph_def: GraphDef) -> list[str]:
+    """Names of the function calls in ``graph_def`` that TensorFlow must compile with XLA
+    (``_XlaMustCompile``): Keras' TensorFlow backend runs a grouped ``Conv2D`` (ConvNeXt's)
+    that way, and freezing keeps it as a ``StatefulPartitionedCall``."""
+    calls = {"StatefulPartitionedCall", "PartitionedCall"}
+    compiled = {f.signature.name for f in graph_def.library.function
+                if "_XlaMustCompile" in f.attr and f.attr["_XlaMustCompile"].b}
+    return [n.name for n in graph_def.node if n.op in calls and (
+        ("_XlaMustCompile" in n.attr and n.attr["_XlaMustCompile"].b)
+        or n.attr["f"].func.name in compiled)]
+
+
+def inline_compiled_calls(graph_def: GraphDef, keep: list[str]) -> tuple[GraphDef, int]:
+    """Inline the XLA-compiled function calls (``compiled_calls``) into the graph, so ONNX and
+    OpenCV see the ops inside (a grouped ``Conv2D``) instead of a call they cannot convert.
+
+    The call and its function lose ``_XlaMustCompile`` and ``_noinline``, then grappler's
+    ``function`` optimizer inlines them. The result is for converters: TensorFlow on the CPU
+    runs a grouped ``Conv2D`` only through XLA. ``keep``: node names that must survive.
+    Returns the new GraphDef and how many calls were inlined (0: ``graph_def`` unchanged).
+    """
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    names = set(compiled_calls(graph_def))
+    if not names:
+        return graph_def, 0
+    out = GraphDef()
+    out.CopyFrom(graph_def)
+    targets = set()
+    for node in out.node:
+        if node.name in names:
+            targets.add(node.attr["f"].func.name)
+            for key in ("_XlaMustCompile", "_noinline"):
+                if key in node.attr:
+                    del node.attr[key]
+    for fn in out.library.function:
+        if fn.signature.name in targets:
+            for key in ("_XlaMustCompile", "_noinline"):
+                if key in fn.attr:
+                    del fn.attr[key]
+    return optimize_graph(out, keep, ("function", "constfold", "dependency", "pruning")), \
+        len(names)
 
 
 def _rewrite_start(graph_def: GraphDef) -> tuple[Any, dict[str, Any], set[str], GraphDef]:
@@ -108,43 +167,57 @@ def _channel_operand(node: Any, consts: dict[str, Any], graph: Any
 
 def _channel_values(const: Any, x_shape: Any) -> np.ndarray | None:
     """The 1-D float32 values of Const ``const`` when it holds one value per channel of a 4-D
-    NHWC tensor of shape ``x_shape``: shape ``[C]`` or ``[1, ..., 1, C]`` (Keras applications'
-    BatchNorm broadcasts over ``[1, 1, 1, C]``). None otherwise."""
+    NHWC tensor (or per feature of a 2-D ``[N, C]`` one) of shape ``x_shape``: shape ``[C]``
+    or ``[1, ..., 1, C]`` (Keras applications' BatchNorm broadcasts over ``[1, 1, 1, C]``).
+    None otherwise, and for a 2-D tensor of more than ``MAX_MATRIX_FEATURES`` features (the
+    rewrites turn those into ``C x C`` matrices)."""
     import tensorflow as tf
 
     if const is None or const.attr["dtype"].type != tf.float32.as_datatype_enum:
         return None
     dims = [d.size for d in const.attr["value"].tensor.tensor_shape.dim]
-    if x_shape.rank != 4 or not dims or len(dims) > 4 or any(d != 1 for d in dims[:-1]) or \
-            x_shape[-1] is None or x_shape[-1] != dims[-1]:
+    if x_shape.rank not in (2, 4) or not dims or len(dims) > x_shape.rank or \
+            any(d != 1 for d in dims[:-1]) or \
+            x_shape[-1] is None or x_shape[-1] != dims[-1] or \
+            (x_shape.rank == 2 and dims[-1] > MAX_MATRIX_FEATURES):
         return None
     return tf.make_ndarray(const.attr["value"].tensor).reshape(-1).astype(np.float32)
 
 
 def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
-    """Turn ``AddV2(x, c)`` with a constant ``c`` over the channels of a 4-D ``x`` (shape
-    ``[C]`` or ``[1, 1, 1, C]``) into ``BiasAdd(x, c)`` (the same arithmetic; a
-    ``[1, 1, 1, C]`` constant becomes a new 1-D one).
+    """Turn ``AddV2(x, c)`` and ``Sub(x, c)`` with a constant ``c`` over the channels of a 4-D
+    ``x`` (shape ``[C]`` or ``[1, 1, 1, C]``), or over the features of a 2-D ``x``, into
+    ``BiasAdd(x, c)`` (``BiasAdd(x, -c)`` for ``Sub``; ``c - x`` becomes ``BiasAdd(-x, c)``
+    with ``-x`` a product by -1): the same arithmetic, bit for bit (a ``[1, 1, 1, C]``
+    constant becomes a new 1-D one).
 
     OpenCV 5's new engine cannot broadcast such an add over its NCHW blob (BatchNorm folded
     after a bias-free Conv2D leaves one; a BiasAdd it fuses into the convolution). With the
     ``[1, 1, 1, C]`` constants of ``keras.applications``' ``BatchNormalization(axis=3)``,
     OpenCV 5.0 ran Conv2D -> BatchNorm -> ReLU 0.15 off at batch 4 with no error, and
-    DenseNet121 failed at batch 4 (``total(...)``). Returns the new GraphDef and how many were
-    rewritten.
+    DenseNet121 failed at batch 4 (``total(...)``). An adapted ``keras.layers.Normalization``
+    leaves ``Sub(x, mean)``: left as it was, OpenCV 5.0 ran Normalization -> Conv2D ->
+    pooling -> Dense exactly at batch 1, 0.1 % to 5 % off with no error at batch 3, and failed
+    at batch 2, 4, 8 and 64 (issue 21). Returns the new GraphDef and how many were rewritten.
     """
     import tensorflow as tf
 
     graph, consts, taken, out = _rewrite_start(graph_def)
     count = 0
     for node in list(out.node):
-        found = _channel_operand(node, consts, graph) if node.op in ("Add", "AddV2") else None
+        found = _channel_operand(node, consts, graph) if node.op in _CHANNEL_ADDS else None
         if found is None:
             continue
         x_input, c_input, values = found
-        if len(consts[node_name(c_input)].attr["value"].tensor.tensor_shape.dim) != 1:
-            bias = _const_node(tf, _unique(node.name + _suffix("adds_to_bias_adds"), taken),
-                               values)
+        if node.op == "Sub" and node_name(node.input[0]) == node_name(c_input):  # c - x
+            rank = _shape(graph, x_input).rank
+            x_input = _scaled(tf, f"{node.name}/negate", x_input, -np.ones_like(values), rank,
+                              taken, out)
+        elif node.op == "Sub":  # x - c is x + (-c), bit for bit
+            values = -values
+        if node.op == "Sub" or \
+                len(consts[node_name(c_input)].attr["value"].tensor.tensor_shape.dim) != 1:
+            bias = _const_node(tf, _unique(f"{node.name}/bias", taken), values)
             out.node.add().CopyFrom(bias)
             c_input = bias.name
         del node.input[:]
@@ -155,9 +228,21 @@ def adds_to_bias_adds(graph_def: GraphDef) -> tuple[GraphDef, int]:
     return out, count
 
 
-def _suffix(pass_name: str, k: int = 0) -> str:
-    """The ``k``-th name suffix of the nodes pass ``pass_name`` adds (see PASSES)."""
-    return PASSES[pass_name][2][k]
+def _scaled(tf: Any, name: str, x_input: str, values: np.ndarray, rank: int, taken: set[str],
+            out: GraphDef) -> str:
+    """Add ``x * values`` (one value per channel) to ``out`` as an op OpenCV runs right at any
+    batch: a 1x1 depthwise convolution for a 4-D ``x``, a product by a diagonal matrix for a
+    2-D one (both exact: the other terms are zeros). Returns the new node's name."""
+    if rank == 2:
+        weights = _const_node(tf, _unique(f"{name}/diagonal", taken), np.diag(values))
+        node = _matmul_node(tf, _unique(name, taken), x_input, weights.name)
+    else:
+        weights = _const_node(tf, _unique(f"{name}/depthwise_filter", taken),
+                              values.reshape(1, 1, -1, 1))
+        node = _depthwise_node(tf, _unique(name, taken), x_input, weights.name)
+    out.node.add().CopyFrom(weights)
+    out.node.add().CopyFrom(node)
+    return node.name
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -170,14 +255,16 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     """Turn ``Mul(x, c)`` with a constant ``c`` over the channels of a 4-D ``x`` (shape ``[C]``
-    or ``[1, 1, 1, C]``) into a 1x1 ``DepthwiseConv2dNative`` whose filter is ``c`` (the same
-    products, bit for bit).
+    or ``[1, 1, 1, C]``) into a 1x1 ``DepthwiseConv2dNative`` whose filter is ``c``, and over
+    the features of a 2-D ``x`` into ``MatMul(x, diag(c))`` (the same products, bit for bit:
+    the other terms of the matrix product are zeros).
 
     BatchNorm after a Conv2D *with* a bias folds into such a Mul. OpenCV 5.0's new engine
     mishandles it at batch 4: an error (``total(...) 'end' is 5, 'dims' is 4``) for a Sequential
     CNN, wrong numbers and no error (0.26 off) for Conv2D -> BatchNorm -> Flatten -> Dense.
-    A depthwise convolution it runs right. Returns the new GraphDef and how many were
-    rewritten.
+    A depthwise convolution it runs right. A ``Normalization`` of a feature vector leaves a
+    2-D one, which OpenCV 5.0 failed at every batch >= 2. Returns the new GraphDef and how
+    many were rewritten.
     """
     import tensorflow as tf
 
@@ -188,12 +275,15 @@ def muls_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
         if found is None:
             continue
         x_input, _, values = found
-        filt = _const_node(tf, _unique(node.name + _suffix("muls_to_depthwise"), taken),
-                           values.reshape(1, 1, -1, 1))
-        out.node.add().CopyFrom(filt)
-        # the node keeps its name (consumers and OpenCV's layer names stay) and becomes a
-        # depthwise convolution; "T" stays float32
-        node.CopyFrom(_depthwise_node(tf, node.name, x_input, filt.name))
+        # the node keeps its name (consumers and OpenCV's layer names stay); "T" stays float32
+        if _shape(graph, x_input).rank == 2:
+            weights = _const_node(tf, _unique(f"{node.name}/diagonal", taken), np.diag(values))
+            node.CopyFrom(_matmul_node(tf, node.name, x_input, weights.name))
+        else:
+            weights = _const_node(tf, _unique(f"{node.name}/depthwise_filter", taken),
+                                  values.reshape(1, 1, -1, 1))
+            node.CopyFrom(_depthwise_node(tf, node.name, x_input, weights.name))
+        out.node.add().CopyFrom(weights)
         count += 1
     return out, count
 
@@ -218,6 +308,17 @@ def _depthwise_node(tf: Any, name: str, x_input: str, filter_name: str) -> Any:
     return node
 
 
+def _matmul_node(tf: Any, name: str, x_input: str, matrix_name: str) -> Any:
+    """A float32 ``MatMul(x, matrix)`` NodeDef."""
+    from tensorflow.core.framework.node_def_pb2 import NodeDef
+
+    node = NodeDef(name=name, op="MatMul", input=[x_input, matrix_name])
+    node.attr["T"].type = tf.float32.as_datatype_enum
+    node.attr["transpose_a"].b = False
+    node.attr["transpose_b"].b = False
+    return node
+
+
 def _const_node(tf: Any, name: str, values: np.ndarray) -> Any:
     """A float32 Const NodeDef holding ``values``."""
     from tensorflow.core.framework.node_def_pb2 import NodeDef
@@ -230,14 +331,16 @@ def _const_node(tf: Any, name: str, values: np.ndarray) -> Any:
 
 def lone_bias_adds_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
     """Put a 1x1 ``DepthwiseConv2dNative`` with an all-ones filter in front of every 4-D
-    ``BiasAdd`` whose input is not a convolution or MatMul (``x * 1.0`` is ``x``, bit for bit).
+    ``BiasAdd`` whose input is not a convolution or MatMul (``x * 1.0`` is ``x``, bit for bit),
+    and a ``MatMul`` by the identity matrix in front of such a 2-D one.
 
     OpenCV fuses a BiasAdd into the convolution before it; a BiasAdd on anything else (a
     ``Mul`` by a scalar, a ``Relu``, the input) it runs as a separate per-channel add, which
     OpenCV 5.0 fails at batch >= 2 in both engines (``total(...) 'end' is 5, 'dims' is 4``);
     a plain ``AddV2`` of a ``[C]`` or ``[1, 1, 1, C]`` constant fails the same way. After the
     ones-depthwise the bias is fused like any other. EfficientNetB0's ``Rescaling`` and
-    ``Normalization`` layers leave one. Run after ``adds_to_bias_adds`` and
+    ``Normalization`` layers leave one, and so does ``Normalization`` of a feature vector
+    (2-D; OpenCV 5.0 failed it at batch >= 2). Run after ``adds_to_bias_adds`` and
     ``muls_to_depthwise``. Returns the new GraphDef and how many were inserted.
     """
     import tensorflow as tf
@@ -250,16 +353,11 @@ def lone_bias_adds_to_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
             continue
         src = _past_identities(nodes, node.input[0])
         shape = _shape(graph, node.input[0])
-        if src.op in _BIAS_FUSERS or shape.rank != 4 or shape[-1] is None:
+        if src.op in _BIAS_FUSERS or shape.rank not in (2, 4) or shape[-1] is None or \
+                (shape.rank == 2 and shape[-1] > MAX_MATRIX_FEATURES):
             continue
-        lone = "lone_bias_adds_to_depthwise"
-        ones = _const_node(tf, _unique(node.name + _suffix(lone, 1), taken),
-                           np.ones((1, 1, shape[-1], 1), np.float32))
-        dw = _depthwise_node(tf, _unique(node.name + _suffix(lone), taken),
-                             node.input[0], ones.name)
-        out.node.add().CopyFrom(ones)
-        out.node.add().CopyFrom(dw)
-        node.input[0] = dw.name
+        node.input[0] = _scaled(tf, f"{node.name}/times_one", node.input[0],
+                                np.ones(shape[-1], np.float32), shape.rank, taken, out)
         count += 1
     return out, count
 
@@ -301,7 +399,7 @@ def one_pixel_depthwise(graph_def: GraphDef) -> tuple[GraphDef, int]:
                 strides[axis + 1] = 1
         if cut.shape == values.shape:
             continue
-        new = _const_node(tf, _unique(node.name + _suffix("one_pixel_depthwise"), taken), cut)
+        new = _const_node(tf, _unique(f"{node.name}/filter_1px", taken), cut)
         out.node.add().CopyFrom(new)
         node.input[1] = new.name
         del node.attr["strides"].list.i[:]
@@ -385,7 +483,8 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature,
     """
     inputs = [i.name for i in signature.inputs]
     outputs = [o.name for o in signature.outputs]
-    optimized = optimize_graph(graph_def, inputs + outputs)
+    optimized, inlined = inline_compiled_calls(graph_def, inputs + outputs)
+    optimized = optimize_graph(optimized, inputs + outputs)
     optimized, rewritten = adds_to_bias_adds(optimized)
     optimized, muls = muls_to_depthwise(optimized)
     optimized, lone = lone_bias_adds_to_depthwise(optimized)
@@ -401,12 +500,27 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature,
     if lost:
         raise Keras2pbError(f"optimizing for OpenCV lost output {', '.join(lost)}; "
                             "please report this with the model", path)
+    strings = [i.name for i in signature.inputs if i.dtype == "string"]
+    tables = [n.name for n in optimized.node if n.op in _TABLE_OPS]
+    if strings or tables:
+        what = f"string input {', '.join(strings)}" if strings else \
+            f"lookup table {tables[0]}"
+        raise Keras2pbError(f"OpenCV DNN cannot run this graph: it has no string tensors or "
+                            f"lookup tables, and this one has a {what} (TextVectorization, "
+                            "StringLookup, IntegerLookup); run the .pb in TensorFlow "
+                            "(keras2pb.load) or the C client, or keep the lookup outside "
+                            "the model and freeze the model that takes token ids", path)
     bad = [(n.name, n.op) for n in optimized.node
            if n.op.startswith("_") or n.op in _REFUSED_OPS]
     if bad:
         shown = ", ".join(f"{n} ({op})" for n, op in bad[:5])
+        loops = any(op in _LOOP_OPS for _, op in bad)
         raise Keras2pbError(f"OpenCV DNN cannot run this graph: it keeps {shown} after "
-                            "constant folding (control flow or fused kernels)", path)
+                            "constant folding (control flow or fused kernels); "
+                            + ("recurrent layers (LSTM, GRU) run in OpenCV through ONNX: "
+                               "keras2pb export-onnx, then cv2.dnn.readNetFromONNX"
+                               if loops else "try keras2pb export-onnx, then "
+                               "cv2.dnn.readNetFromONNX"), path)
     cv_inputs = []
     for info in signature.inputs:
         shape = None if info.shape is None else list(info.shape)
@@ -432,6 +546,7 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature,
     extra["variant"] = "opencv"
     extra["opencv"] = {
         "optimizers": list(OPENCV_OPTIMIZERS),
+        "inlined_compiled_calls": inlined,
         "input_layout": "NCHW" if any(i["layout"] == "NCHW" for i in cv_inputs) else "NC",
         "inputs": cv_inputs,
         "outputs": cv_outputs,

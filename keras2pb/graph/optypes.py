@@ -36,8 +36,8 @@ OPTIMIZER_SCOPES = frozenset({
     "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "ftrl",
     "lion", "lamb", "optimizer", "training"})
 #: A name scope of a BatchNormalization layer (Keras: ``batch_normalization``, ResNet's
-#: ``conv2_block1_1_bn``) or of its batch moments.
-BATCHNORM_SCOPE = re.compile(r"batch_?norm\w*|(\w+_)?bn(_\d+)?|moments|assignmovingavg\w*")
+#: ``conv2_block1_1_bn``, a user's ``bn1`` traced as ``bn1_1``) or of its batch moments.
+BATCHNORM_SCOPE = re.compile(r"batch_?norm\w*|(\w+_)?bn\d*(_\d+)?|moments|assignmovingavg\w*")
 LOSS_WORDS = ("loss", "crossentropy", "metric", "accuracy", "mean", "label")
 #: Fused loss kernels (they also compute the loss's gradient, hence in GRADIENT_OPS too).
 LOSS_OPS = frozenset({"SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits"})

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from google.protobuf import message, text_format
 
 from ..errors import Keras2pbError
-from .checks import check_structure
+from .checks import check_names, check_structure
 
 if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
@@ -100,7 +100,11 @@ def read_graph_def(path: str | os.PathLike, light: bool = False) -> GraphDef:
         except text_format.ParseError as exc:
             raise Keras2pbError(f"{p}: neither a binary GraphDef nor a valid text "
                                 f"GraphDef (pbtxt): {exc}") from exc
+        except RecursionError as exc:
+            raise Keras2pbError(f"{p}: not a text GraphDef a tool wrote (nested too deeply)") \
+                from exc
     if light and gd.node:
+        check_names(gd, p)  # the viewer's scope tree cannot be thousands deep
         return gd  # a viewer copes with damaged graphs; the structure checks cost seconds
     check_structure(gd, p)
     return gd

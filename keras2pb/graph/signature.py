@@ -26,6 +26,8 @@ SIDECAR_FORMAT = "keras2pb-sidecar/1"
 IMPORT_PREFIX = "import"
 #: Ops that are never a graph's output, even when nothing consumes them.
 _NO_OUTPUT_OPS = {"NoOp", "Const", "Placeholder", "Assert", "VarHandleOp"}
+#: The largest sidecar read (bytes): a real one is a few kB; more is not a sidecar.
+MAX_SIDECAR_BYTES = 16 * 2**20
 #: Top-level sidecar keys written before "inputs" and "outputs" (the others follow them).
 _HEAD_KEYS = ("format", "model")
 
@@ -182,9 +184,18 @@ def read_signature(pb_path: str | os.PathLike) -> Signature | None:
     if not path.is_file():
         return None
     try:
+        if path.stat().st_size > MAX_SIDECAR_BYTES:
+            raise Keras2pbError(f"{path}: sidecar is {path.stat().st_size:,} bytes, more than "
+                                f"a sidecar ever holds ({MAX_SIDECAR_BYTES:,}); delete it or "
+                                "freeze again")
         signature = Signature.from_json(path.read_text(encoding="utf-8"))
+        if not signature.outputs:
+            raise ValueError("it lists no outputs")
     except OSError as exc:
         raise Keras2pbError(f"{path}: cannot read the sidecar: {exc.strerror or exc}") from exc
+    except RecursionError as exc:
+        raise Keras2pbError(f"{path}: sidecar is not valid keras2pb JSON (nested too deeply);"
+                            " delete it or freeze again") from exc
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise Keras2pbError(f"{path}: sidecar is not valid keras2pb JSON ({exc}); "
                             "delete it or freeze again") from exc

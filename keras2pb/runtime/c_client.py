@@ -97,6 +97,12 @@ def run_c_client(binary: str | os.PathLike, pb_path: str | os.PathLike, feeds: A
     """
     pb_path = Path(pb_path)
     signature = require_signature(pb_path)
+    not_float = [f"{i.name} ({i.dtype})" for i in signature.inputs if i.dtype != "float32"]
+    if not_float:
+        raise Keras2pbError(f"the C client (predict.c) feeds float32 inputs only, and input "
+                            f"{', '.join(not_float)} is not: run this .pb in TensorFlow "
+                            "(keras2pb.load), or keep the text preprocessing outside the model "
+                            "and freeze the model that takes numbers", pb_path)
     feeds = as_feeds(feeds, [i.name for i in signature.inputs], pb_path)
     outputs = outputs or [o.name for o in signature.outputs]
     with tempfile.TemporaryDirectory(prefix="keras2pb-c-") as tmp:

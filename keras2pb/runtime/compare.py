@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import Keras2pbError
 from .registry import RUNTIMES, Target, runtime
-from .verify import compare_outputs
+from .verify import RELATIVE_TOLERANCE, compare_outputs, relative_error
 
 #: Calls timed per runtime for the latency column (median).
 LATENCY_REPEATS = 50
@@ -19,10 +19,23 @@ LATENCY_REPEATS = 50
 
 def _row(runtime: str, status: str, note: str = "", diff: float | None = None,
          agree: float | None = None, latency: float | None = None, n: int = 0,
-         latency_batch: int | None = None) -> dict[str, Any]:
+         latency_batch: int | None = None,
+         batches: dict[int, float] | None = None) -> dict[str, Any]:
     return {"runtime": runtime, "status": status, "max_abs_diff": diff,
-            "argmax_agreement": agree, "latency_ms": latency, "latency_batch": latency_batch,
-            "n": n, "note": note}
+            "argmax_agreement": agree,
+            "relative_error": None if not batches else max(batches.values()),
+            "batches": {str(b): e for b, e in (batches or {}).items()},
+            "latency_ms": latency, "latency_batch": latency_batch, "n": n, "note": note}
+
+
+def check_batches(graph, n: int) -> list[int]:
+    """The batch sizes every runtime runs at: 1 and ``n`` (the inputs' batch, >= 2 unless the
+    caller gave one example), or the graph's fixed batch. A runtime can be right at batch 1
+    and wrong, or failing, at 2 or 3 (issue 21)."""
+    fixed = {i.shape[0] for i in graph.inputs if i.shape and i.shape[0] is not None}
+    if fixed:
+        return sorted(fixed)
+    return [1, n] if n > 1 else [1]
 
 
 def _first(feeds: dict[str, np.ndarray], batch: int = 1) -> dict[str, np.ndarray]:
@@ -45,9 +58,12 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
     ``pb_path``: the frozen graph with its sidecar; ``runtimes``: names from
     ``keras2pb.runtime.registry.RUNTIMES`` (``tf``, ``c``, ``opencv``, ``opencv-onnx``,
     ``onnx``, ``openvino``); ``x``: an array or dict input name -> array (default as in
-    ``keras2pb.verify``).
-    Each row: ``runtime``, ``status`` (``ok``, ``skipped`` when the runtime is not installed,
-    ``failed`` when it errors or crashes), ``max_abs_diff``, ``argmax_agreement`` (fraction),
+    ``keras2pb.verify``). Each runtime runs at batch 1 and at the inputs' batch ``n``
+    (``check_batches``). Each row: ``runtime``, ``status`` (``ok`` when the relative error is
+    <= ``RELATIVE_TOLERANCE`` at every batch and every argmax agrees, ``differs`` when it ran
+    but is off, ``skipped`` when the runtime is not installed, ``failed`` when it errors or
+    crashes at any batch), ``max_abs_diff`` and ``argmax_agreement`` (fraction) at batch
+    ``n``, ``relative_error`` (the worst) and ``batches`` (batch -> relative error),
     ``latency_ms`` (median of one call at ``latency_batch``), ``n``, ``note``. Runtimes marked
     ``child`` run in a child process, so a crash becomes a failed row.
     Raises Keras2pbError for unknown runtime names or unloadable files.
@@ -80,9 +96,20 @@ def verify_runtimes(model_or_path: Any, pb_path: str | os.PathLike, runtimes: li
                 continue
             try:
                 runner = rt.prepare(target)
-                diff, agree, _ = compare_outputs(ref, runner.run(feeds))
+                errors: dict[int, float] = {}
+                agreeing, diff, agree = True, None, None
+                for b in check_batches(graph, n):
+                    got = runner.run(_first(feeds, b))
+                    ref_b = _first(ref, b)
+                    errors[b], same = relative_error(ref_b, got)
+                    agreeing = agreeing and same
+                    if b == n:
+                        diff, agree, _ = compare_outputs(ref_b, got)
                 latency = runner.median_ms(_first(feeds, batch), LATENCY_REPEATS)
-                rows.append(_row(rt.name, "ok", runner.note, diff, agree, latency, n, batch))
+                status = "ok" if agreeing and max(errors.values()) <= RELATIVE_TOLERANCE \
+                    else "differs"
+                rows.append(_row(rt.name, status, runner.note, diff, agree, latency, n, batch,
+                                 errors))
             except Keras2pbError as exc:
                 rows.append(_row(rt.name, "failed", str(exc), n=n))
     return rows
@@ -99,13 +126,16 @@ def _at(batch: int | None) -> str:
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """A Markdown table of ``verify_runtimes`` rows: status, max abs diff, argmax, latency."""
+    """A Markdown table of ``verify_runtimes`` rows: status, max abs diff, argmax, relative
+    error per batch, latency."""
     lines = ["| runtime | status | max abs diff vs Keras | argmax agreement | "
-             "latency (ms, at batch) | note |",
-             "|---|---|---|---|---|---|"]
+             "relative error (at batch) | latency (ms, at batch) | note |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         agree = None if r["argmax_agreement"] is None else r["argmax_agreement"] * 100
+        batches = ", ".join(f"{e:.1e} ({b})" for b, e in (r.get("batches") or {}).items())
         lines.append(f"| {r['runtime']} | {r['status']} | {_fmt(r['max_abs_diff'], '.2g')} | "
                      f"{_fmt(agree, '.1f')}{'' if agree is None else ' %'} | "
+                     f"{batches or '-'} | "
                      f"{_fmt(r['latency_ms'], '.3f')}{_at(r.get('latency_batch'))} | {r['note']} |")
     return "\n".join(lines)

@@ -67,9 +67,25 @@ class FrozenGraph:
             if info.name not in node_names:
                 raise Keras2pbError(f"sidecar names tensor {info.tensor!r}, which is not in "
                                     "the graph; freeze again", path)
+            try:
+                self.graph.get_tensor_by_name(f"{IMPORT_PREFIX}/{info.tensor}")
+            except (KeyError, ValueError):
+                count = len(self.graph.get_operation_by_name(f"{IMPORT_PREFIX}/{info.name}")
+                            .outputs)
+                raise Keras2pbError(f"sidecar names tensor {info.tensor!r}, but node "
+                                    f"{info.name!r} has {count} output(s); freeze again",
+                                    path) from None
         self.session = tf.compat.v1.Session(graph=self.graph)
         self._callables: dict[tuple[str, ...], Any] = {}
         self._function = None
+        self.table_initializer = table_initializer(graph_def, signature)
+        if self.table_initializer is not None:  # fill the lookup tables once, before any call
+            try:
+                self.session.run(f"{IMPORT_PREFIX}/{self.table_initializer}")
+            except tf.errors.OpError as exc:
+                raise Keras2pbError(f"TensorFlow could not fill the graph's lookup tables "
+                                    f"({self.table_initializer}): {self._reason(exc)}",
+                                    path) from exc
 
     @property
     def sidecar(self) -> dict[str, Any] | None:
@@ -91,9 +107,10 @@ class FrozenGraph:
 
         Raises Keras2pbError listing the real names, closest first, when it does not exist.
         """
-        key = node_name(name.removeprefix(f"{IMPORT_PREFIX}/"))
+        plain = name.removeprefix(f"{IMPORT_PREFIX}/")
+        key = node_name(plain)
         for info in self.inputs + self.outputs:
-            if info.name == key:
+            if info.name == key and (":" not in plain or plain == info.tensor):
                 return info
         raise unknown_name(name, [i.name for i in self.inputs + self.outputs], "tensor", self.path)
 
@@ -174,6 +191,9 @@ class FrozenGraph:
             gd = self.graph_def
             wrapped = tf.compat.v1.wrap_function(
                 lambda: tf.compat.v1.import_graph_def(gd, name=""), [])
+            if self.table_initializer is not None:  # tables are shared by name: fill once
+                wrapped.prune([], [wrapped.graph.get_operation_by_name(
+                    self.table_initializer)])()
             pruned = wrapped.prune(
                 [wrapped.graph.get_tensor_by_name(i.tensor) for i in self.inputs],
                 [wrapped.graph.get_tensor_by_name(o.tensor) for o in self.outputs])
@@ -196,11 +216,29 @@ class FrozenGraph:
         return f"FrozenGraph({self.path or '<memory>'}: {ins} -> {outs})"
 
 
+def table_initializer(graph_def: GraphDef, signature: Signature) -> str | None:
+    """The node that fills the graph's lookup tables (``keras2pb.freezing.tables``): the one
+    the sidecar names, or the one keras2pb names so when there is no sidecar; None when the
+    graph has no tables. Raises Keras2pbError when the sidecar names a node not in the graph."""
+    from ..freezing.tables import TABLE_INITIALIZER
+
+    names = {n.name for n in graph_def.node}
+    named = signature.extra.get("table_initializer")
+    if named is not None and named not in names:
+        raise Keras2pbError(f"sidecar names table initializer {named!r}, which is not in the "
+                            "graph; freeze again")
+    return named or (TABLE_INITIALIZER if TABLE_INITIALIZER in names else None)
+
+
 def zero_feeds(graph: FrozenGraph, batch: int = 1) -> dict[str, np.ndarray]:
-    """Zeros for every input of ``graph`` (unknown dimensions set to ``batch``)."""
-    return {i.name: np.zeros([batch if d is None else d for d in (i.shape or [batch])],
-                             object if i.dtype == "string" else i.dtype)
-            for i in graph.inputs}
+    """Zeros (empty strings for string inputs) for every input of ``graph`` (unknown
+    dimensions set to ``batch``)."""
+    def zeros(info: TensorInfo) -> np.ndarray:
+        shape = [batch if d is None else d for d in (info.shape or [batch])]
+        return np.full(shape, b"", object) if info.dtype == "string" else \
+            np.zeros(shape, info.dtype)
+
+    return {i.name: zeros(i) for i in graph.inputs}
 
 
 def load(path: str | os.PathLike, *, allow_unsafe_ops: bool = False,

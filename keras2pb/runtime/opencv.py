@@ -56,6 +56,71 @@ def opencv_ready_path(pb_path: str | os.PathLike, graph_def: GraphDef,
     return out, True
 
 
+#: The batch sizes ``freeze --for-opencv`` runs the variant at before writing it: 1 and one
+#: above. OpenCV 5.0 ran an adapted Normalization model right at batch 1, failed it at 2 and 4
+#: and ran it 5 % off with no error at 3 (issue 21): an odd batch catches both kinds.
+CHECK_BATCHES = (1, 3)
+#: What to try when OpenCV cannot run the ``.pb`` variant: the route OpenCV keeps.
+ONNX_WAY_OUT = ("use the ONNX route instead: keras2pb export-onnx, then "
+                "cv2.dnn.readNetFromONNX (or run the .pb in TensorFlow or the C client)")
+
+
+def check_opencv_variant(graph_def: GraphDef, signature: Signature, variant: GraphDef,
+                         variant_signature: Signature, origin: str | os.PathLike
+                         ) -> dict[str, Any]:
+    """Run the OpenCV variant in OpenCV and the frozen graph it came from in TensorFlow, on the
+    same seeded inputs at each batch of ``CHECK_BATCHES`` (or the graph's fixed batch), before
+    ``freeze --for-opencv`` writes it.
+
+    In: the plain frozen graph and its signature, the variant and its signature (from
+    ``make_opencv_ready``), and ``origin``, the file named in errors. Out: what was checked,
+    for the sidecar: ``{"checked": True, "opencv": version, "relative_error": {batch: e}}``,
+    or ``{"checked": False, "reason": ...}`` when OpenCV is not installed. Raises
+    Keras2pbError naming ``origin`` when OpenCV cannot read or run the variant, or its outputs
+    differ from TensorFlow's (relative error > ``relative_tolerance`` or an argmax differs),
+    with the way out.
+    """
+    import importlib.util
+
+    from ..fileio import atomic_write_many
+    from ..graph.signature import example_feeds
+    from .frozen_graph import FrozenGraph
+    from .verify import relative_error, relative_tolerance
+
+    if importlib.util.find_spec("cv2") is None:
+        return {"checked": False, "reason": "OpenCV is not installed here "
+                "(pip install opencv-python-headless); run keras2pb verify --runtimes opencv"}
+    fixed = sorted({i.shape[0] for i in signature.inputs if i.shape and i.shape[0]})
+    batches = tuple(fixed) if fixed else CHECK_BATCHES
+    feeds = example_feeds(signature.inputs, max(batches), seed=0)
+    errors: dict[int, float] = {}
+    version = "?"
+    with FrozenGraph(graph_def, signature) as graph, \
+            tempfile.TemporaryDirectory(prefix="keras2pb-opencv-check-") as tmp:
+        pb = Path(tmp) / "variant.pb"
+        atomic_write_many({pb: variant.SerializeToString(),
+                           sidecar_path(pb): variant_signature.to_json().encode()})
+        for b in batches:
+            fb = {k: v[:b] for k, v in feeds.items()}
+            try:
+                run = run_opencv(pb, fb)
+            except Keras2pbError as exc:
+                reason = str(exc).removeprefix(f"{pb}: ")
+                raise Keras2pbError(f"the --for-opencv variant does not run in OpenCV at batch "
+                                    f"{b}: {reason}; {ONNX_WAY_OUT}", origin) from exc
+            version = run.version
+            rel, same = relative_error(graph.run(fb), run.outputs)
+            errors[b] = rel
+            if rel > relative_tolerance(graph_def) or not same:
+                raise Keras2pbError(
+                    f"OpenCV {version} runs the --for-opencv variant {rel:.1e} off TensorFlow "
+                    f"(relative error) at batch {b}"
+                    f"{'' if same else ', with a different argmax'}; nothing was written. "
+                    f"Please report it with the model; {ONNX_WAY_OUT}", origin)
+    return {"checked": True, "opencv": version,
+            "relative_error": {str(b): e for b, e in errors.items()}}
+
+
 @dataclass
 class OpenCVRun:
     """What one OpenCV child process did: outputs by TF output name, and its timings."""

@@ -42,7 +42,7 @@ class OpenVinoModel:
         signature = require_signature(self.path)
         self.version = ov.get_version().split("-")[0]
         self.input_names = [i.name for i in signature.inputs]
-        self._dtypes = {i.name: np.dtype(i.dtype) for i in signature.inputs}
+        self._inputs = {i.name: i for i in signature.inputs}
         outputs = [o.tensor for o in signature.outputs]
         self._keys = {o.tensor: o.name for o in signature.outputs}
         outputs += [t for t in extra_outputs or [] if t not in self._keys]
@@ -71,9 +71,11 @@ class OpenVinoModel:
         self._request = self.compiled.create_infer_request()
 
     def __call__(self, feeds: Any) -> dict[str, np.ndarray]:
-        """Run the model; ``feeds`` as in the class docstring. Raises Keras2pbError."""
+        """Run the model; ``feeds`` as in the class docstring. Each input is checked against
+        the sidecar (dtype, shape: "input 'image' expects shape (None, 28, 28, 1), got
+        (2, 27, 28, 1)") before OpenVINO sees it. Raises Keras2pbError."""
         given = as_feeds(feeds, self.input_names, self.path)
-        inputs = {f"{n}:0": np.ascontiguousarray(given[n], dtype=self._dtypes[n])
+        inputs = {f"{n}:0": np.ascontiguousarray(self._inputs[n].check(given[n], self.path))
                   for n in self.input_names}
         try:
             results = self._request.infer(inputs)

@@ -278,18 +278,6 @@ def output_noise(nb: Any) -> list[str]:
     return found
 
 
-def html_noise(page: str) -> list[str]:
-    """Noise (see :func:`noise_in_text`) in the text outputs of an exported notebook page
-    (nbconvert's ``<pre>`` blocks), one line per finding."""
-    import html as html_lib
-
-    found = []
-    for k, block in enumerate(re.findall(r"<pre\b[^>]*>(.*?)</pre>", page, re.DOTALL)):
-        text = html_lib.unescape(re.sub(r"<[^>]+>", "", block))
-        found += [f"text block {k + 1}: {f}" for f in noise_in_text(text)]
-    return found
-
-
 # --- running the notebooks headless (scripts/run_notebooks.py, the tests, the benchmark) ---
 
 class NotebookFailed(Keras2pbError):
@@ -529,21 +517,3 @@ def run_notebooks(paths: list[Path], *, quick: bool | None = None,
                 log(f"  warning: {path.name}: {finding}")
         runs.append(run)
     return runs
-
-
-def tagged_output_text(nb: Any, tag: str) -> str:
-    """The text the code cell tagged ``tag`` printed or displayed in an executed notebook.
-
-    Concatenates its stream outputs and ``text/plain`` results. Raises Keras2pbError when
-    no cell has the tag.
-    """
-    for cell in nb.cells:
-        if tag in cell.get("metadata", {}).get("tags", []):
-            parts = []
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "stream":
-                    parts.append(out.get("text", ""))
-                elif "data" in out and "text/plain" in out["data"]:
-                    parts.append(out["data"]["text/plain"])
-            return "".join(parts)
-    raise Keras2pbError(f"no cell tagged {tag!r} in the notebook")

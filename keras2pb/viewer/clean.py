@@ -228,9 +228,83 @@ def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]
     In: a GraphDef (with real constant bodies). Out: shapes as TensorFlow infers them
     statically; an empty dict when the graph is bigger than ``max_nodes`` or cannot be
     imported (unknown ops, a training graph with functions TensorFlow lacks...). Never raises.
+    The graph may come from anywhere, and shape inference evaluates constant subgraphs (a
+    ``ReadFile`` feeding a shape would read a local file into the page): a graph with ops
+    that touch files, the network or Python gets no shapes, and the import happens in a
+    child process with keras2pb's guards and limits (``keras2pb.runtime.isolation``). The
+    child stays up for the next graph (its TensorFlow import costs seconds); one that dies
+    or exceeds the time limit costs that graph its shapes and is started afresh next time.
     """
-    if len(graph_def.node) > max_nodes:
+    from ..graph.checks import unsafe_ops
+
+    if len(graph_def.node) > max_nodes or unsafe_ops(graph_def):
         return {}
+    return _SHAPE_CHILD.shapes(graph_def.SerializeToString())
+
+
+class _ShapeChild:
+    """The long-lived child that infers shapes: one graph in (``<size>\\n<bytes>`` on its
+    stdin), one JSON line out. Results are kept by the graph's SHA-256 (32 graphs)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.proc = None
+        self.lock = threading.Lock()
+        self.cache: dict[str, dict[str, str]] = {}
+
+    def shapes(self, data: bytes) -> dict[str, str]:
+        import hashlib
+
+        key = hashlib.sha256(data).hexdigest()
+        with self.lock:
+            if key not in self.cache:
+                shapes = self._ask(data)
+                if shapes is None:
+                    return {}
+                if len(self.cache) >= 32:
+                    self.cache.pop(next(iter(self.cache)))
+                self.cache[key] = shapes
+            return dict(self.cache[key])
+
+    def _ask(self, data: bytes) -> dict[str, str] | None:
+        import json
+        import selectors
+
+        from ..errors import Keras2pbError
+        from ..runtime.isolation import start_child, time_limit
+
+        try:
+            limit = time_limit()
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = start_child(["-m", "keras2pb.viewer.clean"],
+                                        env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+            self.proc.stdin.write(b"%d\n" % len(data) + data)
+            self.proc.stdin.flush()
+            with selectors.DefaultSelector() as sel:
+                sel.register(self.proc.stdout, selectors.EVENT_READ)
+                line = self.proc.stdout.readline() if sel.select(limit) else b""
+            shapes = json.loads(line)  # b"": the child died or ran out of time
+            if not isinstance(shapes, dict):
+                raise ValueError("not a dict")
+            return shapes
+        except (Keras2pbError, OSError, ValueError):
+            self.stop()
+            return None
+
+    def stop(self) -> None:
+        from ..runtime.isolation import stop_child
+
+        if self.proc is not None:
+            stop_child(self.proc)
+            self.proc = None
+
+
+_SHAPE_CHILD = _ShapeChild()
+
+
+def _infer_shapes_here(graph_def: GraphDef) -> dict[str, str]:
+    """``infer_shapes``' child: import the graph in this process and read its shapes."""
     try:
         import tensorflow as tf
 
@@ -251,3 +325,25 @@ def infer_shapes(graph_def: GraphDef, max_nodes: int = 60_000) -> dict[str, str]
         return out
     except Exception:  # noqa: BLE001 - shapes are a nicety; a graph we cannot import has none
         return {}
+
+
+def _serve() -> None:
+    """The shape child's loop: read ``<size>\\n<bytes>`` graphs from stdin until it closes,
+    answer each with one JSON line of shapes."""
+    import json
+
+    from tensorflow.core.framework.graph_pb2 import GraphDef as TFGraphDef
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while header := stdin.readline():
+        data = stdin.read(int(header))
+        try:
+            shapes = _infer_shapes_here(TFGraphDef.FromString(data))
+        except Exception:  # noqa: BLE001 - a graph that does not parse has no shapes
+            shapes = {}
+        stdout.write(json.dumps(shapes).encode() + b"\n")
+        stdout.flush()
+
+
+if __name__ == "__main__":  # python -m keras2pb.viewer.clean: infer_shapes' child
+    _serve()

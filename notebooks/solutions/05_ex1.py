@@ -14,6 +14,8 @@ if HAVE_OPENCV and HAVE_ONNX:
                                                   net_onnx.forward(f"{OUTPUT}:0")), repeats=10)
 if HAVE_ONNX:
     batch["ONNX Runtime"] = median_ms(lambda: session.run(None, {f"{INPUT}:0": x_test}), repeats=10)
+if HAVE_OPENVINO:
+    batch["OpenVINO"] = median_ms(lambda: ov_model(x_test), repeats=10)
 for name, ms in batch.items():
     print(f"{name:15s} {1e3 * ms / len(x_test):6.1f} µs per digit at batch 200, "
           f"{1e3 * latency[name]:6.1f} µs at batch 1")

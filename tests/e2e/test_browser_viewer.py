@@ -651,6 +651,7 @@ def test_opencv_rewrite_says_what_each_pass_did(browser, opencv_pair, tmp_path):
     legend and the navigator (counts adding up to the diff's), and a click on a pass's change
     frames its nodes in the rewrite pane."""
     from keras2pb.graph.diff import diff_graphs
+    from keras2pb.graph.opencv_rewrite import PASSES
     from keras2pb.viewer import clean_graph
 
     out = write_html([str(opencv_pair["frozen_pb"]), str(opencv_pair["opencv_pb"])],
@@ -661,7 +662,7 @@ def test_opencv_rewrite_says_what_each_pass_did(browser, opencv_pair, tmp_path):
     assert frame.locator(".k2-pane").count() == 2
     sentence = frame.locator("#k2-summary .k2-sentence").inner_text()
     assert sentence.startswith("Rewrite rewrite_cnn.pb → rewrite_cnn.opencv.pb: ")
-    assert "per-channel Mul (BatchNorm) → 1x1 depthwise 2" in sentence
+    assert f"{PASSES['muls_to_depthwise'][3]} 2" in sentence
     legend = set(frame.evaluate("() => Array.from(document.querySelectorAll("
                                 "'.k2-legend-item[data-fate]')).map(e => e.dataset.fate)"))
     assert set(diff.removed_by_category) | set(diff.rewritten) <= legend

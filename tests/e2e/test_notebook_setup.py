@@ -1,18 +1,18 @@
-"""The notebooks' Setup cells: find keras2pb (or clone it on Colab), then check the versions.
+"""The notebooks' Setup cells: find keras2pb (a clone on Colab), then check the versions.
 
-The second cell's ``tutorial.start("NN")`` checks the versions and prints where the notebook
-sits in the lesson. The find-or-clone cell is executed here for real, offline, in temp
-folders: Colab is faked by a ``google.colab`` entry in ``sys.modules`` and "not installed" by
-``find_spec``; the clone is a real ``git clone`` of this repository through a ``file://`` URL.
+The first code cell (at most 4 lines) puts this repository's keras2pb first on ``sys.path`` and
+imports it; the second cell's ``tutorial.start("NN")`` checks the versions and prints where the
+notebook sits in the lesson. The find part is executed here for real, offline, in temp folders;
+the README's Colab route is its clone line, run through a ``file://`` URL of this repository.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import re
+import shlex
 import shutil
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import nbformat
@@ -22,105 +22,107 @@ from keras2pb import tutorial
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = tutorial.notebook_paths(REPO / "notebooks")
-URL_LINE = 'REPO_URL = ""'
+IMPORT_LINE = 'import keras2pb  # not found? On Colab, clone the repository first (README, "Colab")'
 
 
 def _setup_cells(path: Path) -> tuple[str, str]:
-    """(find-or-clone cell, imports + version check cell): the first two code cells."""
+    """(find cell, imports + version check cell): the first two code cells."""
     nb = nbformat.read(path, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     return code[0], code[1]
 
 
 FIND = _setup_cells(NOTEBOOKS[0])[0]
+#: The find cell without its last line (the import): what it does to sys.path.
+FIND_PATH = FIND.rsplit("\n", 1)[0]
+
+
+def _readme_clone_line() -> str:
+    """The README's Colab clone line, e.g. ``!git clone -q --depth=1 <repository URL> keras2pb``."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    colab = readme[readme.index("### Colab"):readme.index("## Troubleshooting")]
+    [line] = re.findall(r"^!git clone .*$", colab, re.M)
+    return line
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_every_notebook_has_the_same_short_setup(path):
     find, check = _setup_cells(path)
-    assert find == FIND, f"{path.name}: the find-or-clone cell differs from 01's"
-    assert find.count(URL_LINE) == 1
-    assert len(find.splitlines()) <= 10
+    assert find == FIND, f"{path.name}: the find cell differs from 01's"
+    assert len(find.splitlines()) <= 4  # issue 20: set-up out of the way
+    assert find.splitlines()[-1] == IMPORT_LINE  # fails in one line, pointing at the README
     assert len(check.splitlines()) <= 15
     # the version check and the you-are-here line: one call, this notebook's number
     assert f'tutorial.start("{path.name[:2]}"' in check
     assert "TF_CPP_MIN_LOG_LEVEL" not in find + check
     assert "assert tf.__version__" not in check  # a tested version warns, it does not stop
+    setup_md = next(c.source for c in nbformat.read(path, as_version=4).cells
+                    if c.cell_type == "markdown" and c.source.startswith("## Setup"))
+    assert _readme_clone_line() in setup_md.replace("\n", " ")  # the same Colab line
 
 
 @pytest.fixture
-def run_cell(monkeypatch, tmp_path):
-    """Run the find-or-clone cell in ``cwd``: (namespace, paths put first on sys.path, calls)."""
+def run_cell(monkeypatch):
+    """Run the find cell's path part in ``cwd``: the paths it put first on sys.path."""
     monkeypatch.setattr(sys, "path", list(sys.path))
-    calls: list[list[str]] = []
-    real_run = subprocess.run
 
-    def recording_run(args, *a, **kw):
-        calls.append(list(args))
-        return real_run(args, *a, **kw)
-
-    monkeypatch.setattr(subprocess, "run", recording_run)
-
-    def run(cwd: Path, *, colab: bool = False, installed: bool = True, url: str = ""):
+    def run(cwd: Path) -> list[str]:
         monkeypatch.chdir(cwd)
-        if colab:
-            monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-        else:
-            monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-        if not installed:
-            real = importlib.util.find_spec
-            monkeypatch.setattr(importlib.util, "find_spec",
-                                lambda name, *a: None if name == "keras2pb" else real(name, *a))
         before = list(sys.path)
-        ns: dict = {}
-        exec(FIND.replace(URL_LINE, f"REPO_URL = {url!r}"), ns)
+        exec(FIND_PATH, {})
         assert sys.path[len(sys.path) - len(before):] == before  # only put in front
-        return ns, sys.path[:len(sys.path) - len(before)], calls
+        return sys.path[:len(sys.path) - len(before)]
 
     return run
 
 
 def test_finds_the_repository_from_notebooks_and_from_the_root(run_cell):
     for cwd in (REPO / "notebooks", REPO):
-        _, added, calls = run_cell(cwd, installed=False)
-        assert added == [str(REPO)] and calls == []
+        assert run_cell(cwd) == [str(REPO)]
 
 
 def test_finds_a_clone_inside_the_working_folder(run_cell, tmp_path):
     (tmp_path / "keras2pb" / "keras2pb").mkdir(parents=True)
     (tmp_path / "keras2pb" / "keras2pb" / "__init__.py").write_text("")
-    _, added, calls = run_cell(tmp_path, colab=True, installed=False, url="file:///nowhere")
-    assert added == [str(tmp_path.resolve() / "keras2pb")] and calls == []
+    assert run_cell(tmp_path) == [str(tmp_path.resolve() / "keras2pb")]
 
 
-def test_outside_the_repository_an_installed_keras2pb_is_used(run_cell, tmp_path):
-    _, added, calls = run_cell(tmp_path, installed=True)
-    assert added == [] and calls == []
+def test_a_folder_named_keras2pb_without_the_package_is_not_taken(run_cell, tmp_path):
+    (tmp_path / "keras2pb" / "notes").mkdir(parents=True)  # e.g. a half-finished clone
+    assert run_cell(tmp_path) == []
 
 
-@pytest.mark.parametrize("colab, url", [(False, "file:///x"), (True, "")])
-def test_nothing_to_find_gives_one_clear_line(run_cell, tmp_path, colab, url):
-    with pytest.raises(ModuleNotFoundError) as info:
-        run_cell(tmp_path, colab=colab, installed=False, url=url)
-    assert str(info.value) == (f"keras2pb: not found in or above {tmp_path.resolve()} "
-                               "(README: Colab)")
+def test_outside_the_repository_nothing_is_put_first(run_cell, tmp_path):
+    """Then the import takes an installed keras2pb (this venv's editable install)."""
+    assert run_cell(tmp_path) == []
+
+
+def test_nothing_to_find_stops_at_the_import_in_one_line(tmp_path):
+    """Outside the repository with no keras2pb installed (``python -S``: no site-packages), the
+    cell's last line stops the notebook: the error names keras2pb, the line points at the
+    README."""
+    proc = subprocess.run([sys.executable, "-S", "-c", FIND], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1] == "ModuleNotFoundError: No module named 'keras2pb'"
     assert not (tmp_path / "keras2pb").exists()
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(),
                     reason="needs git and a git checkout of the repository")
-def test_on_colab_it_clones_the_repository_and_uses_it(run_cell, tmp_path):
+def test_on_colab_the_readme_clone_line_then_the_cell_use_the_clone(run_cell, tmp_path):
     url = f"file://{REPO}"
-    _, added, calls = run_cell(tmp_path, colab=True, installed=False, url=url)
+    args = shlex.split(_readme_clone_line()[1:].replace("<repository URL>", url))
+    assert args == ["git", "clone", "-q", "--depth=1", url, "keras2pb"]
+    subprocess.run(args, cwd=tmp_path, check=True, timeout=300)
     clone = tmp_path.resolve() / "keras2pb"
-    assert calls == [["git", "clone", "-q", "--depth=1", url, "keras2pb"]]
-    assert added == [str(clone)]
+    assert run_cell(tmp_path) == [str(clone)]
     assert (clone / "keras2pb" / "versions.py").is_file()
     assert (clone / "keras2pb" / "tutorial" / "sample" / "mnist_sample.npz").is_file()  # MNIST
     assert tutorial.repo_root(clone / "notebooks") == clone
-    # a second run finds the clone instead of cloning again
-    _, added, calls = run_cell(tmp_path, colab=True, installed=False, url=url)
-    assert len(calls) == 1
+    # and from the clone's notebooks/ folder (Colab's "open notebook" after cloning)
+    assert run_cell(clone / "notebooks") == [str(clone)]
 
 
 def _run_in_kernel(cells: list[str], cwd: Path):

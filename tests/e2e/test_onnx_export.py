@@ -78,13 +78,14 @@ def test_wrong_feeds(runtime_zoo, tmp_path):
         model(z["feeds"]["image"])
 
 
-def test_cli_export_onnx(runtime_zoo, tmp_path, capsys):
+def test_cli_export_onnx(runtime_zoo, tmp_path, capfd):
+    """export-onnx runs in a child process (tf2onnx runs ops): its stdout is file-level."""
     from keras2pb.cli import main
 
     out = tmp_path / "cli.onnx"
     assert main(["export-onnx", str(runtime_zoo["flatten_dynamic"]["pb"]), str(out)]) == 0
-    assert f"wrote {out}" in capsys.readouterr().out
+    assert f"wrote {out}" in capfd.readouterr().out
     z = runtime_zoo["flatten_dynamic"]
     assert max_diff(z["expected"], OnnxModel(out)(z["feeds"])) <= 1e-5
     assert main(["export-onnx", str(tmp_path / "missing.pb"), str(out)]) == 1
-    assert "keras2pb: error:" in capsys.readouterr().err
+    assert "keras2pb: error:" in capfd.readouterr().err

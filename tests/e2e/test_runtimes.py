@@ -28,6 +28,8 @@ def test_every_runtime_matches_keras(runtime_zoo):
         assert row["argmax_agreement"] == 1.0
         assert row["latency_ms"] > 0
         assert row["n"] == 64
+        assert sorted(row["batches"], key=int) == ["1", "64"]  # batch 1 and >= 2
+        assert row["relative_error"] <= 1e-4
 
 
 def test_plain_graph_is_converted_for_opencv_on_the_fly(runtime_zoo):
@@ -50,7 +52,7 @@ def test_missing_runtimes_are_skipped(runtime_zoo, monkeypatch):
     skipped = rows[1]
     assert skipped["max_abs_diff"] is None and skipped["latency_ms"] is None
     assert "pip install opencv-python-headless" in skipped["note"]
-    assert "| opencv | skipped | - | - | - |" in format_table(rows)
+    assert "| opencv | skipped | - | - | - | - |" in format_table(rows)
 
 
 def test_a_failing_runtime_is_a_failed_row(runtime_zoo, tmp_path):
@@ -79,7 +81,9 @@ def test_format_table():
              "latency_ms": 0.5, "n": 64, "note": "x"}]
     table = format_table(rows).splitlines()
     assert table[0].startswith("| runtime | status | max abs diff vs Keras |")
-    assert table[2] == "| tf | ok | 1.5e-07 | 100.0 % | 0.500 | x |"
+    assert table[2] == "| tf | ok | 1.5e-07 | 100.0 % | - | 0.500 | x |"
+    rows[0]["batches"] = {"1": 2e-8, "64": 3.5e-8}
+    assert "| 2.0e-08 (1), 3.5e-08 (64) |" in format_table(rows)
 
 
 def test_cli_verify_runtimes_json(runtime_zoo, capfd):

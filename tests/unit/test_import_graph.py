@@ -148,7 +148,10 @@ LAYERS = {
                           "keras2pb.graph"},
     "keras2pb.runtime": {"keras2pb.errors", "keras2pb.fileio", "keras2pb.versions",
                          "keras2pb.graph", "keras2pb.freezing"},
-    "keras2pb.viewer": {"keras2pb.errors", "keras2pb.fileio", "keras2pb.graph"},
+    # runtime.isolation only: the viewer's shape inference imports a graph from anywhere, so
+    # it runs in keras2pb's one guarded child process (issue 22)
+    "keras2pb.viewer": {"keras2pb.errors", "keras2pb.fileio", "keras2pb.graph",
+                        "keras2pb.runtime.isolation"},
 }
 
 
@@ -165,7 +168,7 @@ def test_layers_point_one_way():
             continue
         for name in sorted(imported):
             layer = _layer(name)
-            if layer != _layer(module) and layer not in allowed:
+            if layer != _layer(module) and layer not in allowed and name not in allowed:
                 wrong.append(f"{module} -> {name}")
     assert wrong == []
 

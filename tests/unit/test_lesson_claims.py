@@ -46,8 +46,9 @@ def test_readme_caption_tells_the_three_stages_with_their_counts(stages):
     labels = dict(CATEGORIES)  # the notebooks print these same words
     readme = _readme()
     for phrase in [
+        "in three panes: the training step",
         f"the training step ({training} nodes, left)",
-        f"the inference trace of `model(x, training=False)` ({inference} nodes)",
+        f"the inference trace of `model(x, training=False)` ({inference} nodes, middle)",
         f"the frozen graph ({frozen} nodes, right)",
         f"The {sum(stages.removed.values())} nodes that vanished went at **tracing**",
         f"optimizer {why['optimizer']}, gradients {why['gradient']}, dropout randomness "
@@ -138,3 +139,91 @@ def test_sentences_issue_20_found_wrong_are_gone():
     assert "Find the op that Dropout became" not in nb02  # 04's exercise 1 asks that
     teaching = re.sub(r"\s+", " ", (REPO / "docs" / "TEACHING.md").read_text(encoding="utf-8"))
     assert "38.2 s" not in teaching
+
+
+def test_04_describes_the_view_it_shows(stages):
+    """04's "Side by side" cell against the page show_graphs makes: three panes, one sentence
+    per transition, chips (variables in the trace, constants in the frozen graph), the search
+    field chooser, the Changes navigator, Projector and the exports."""
+    import keras
+
+    import keras2pb
+    from keras2pb.freezing.freeze import freeze_model
+    from keras2pb.show import show_graphs
+
+    keras.utils.set_random_seed(0)
+    model = keras2pb.mnist_cnn()
+    view = show_graphs(keras2pb.training_graph(model), keras2pb.inference_graph(model),
+                       freeze_model(model).graph_def)
+    page = view.page
+    text = _notebook_markdown("04")
+    assert "draws **three panes**: training step | inference trace | frozen graph" in text
+    assert tuple(view.diff.titles) == ("training step", "inference trace", "frozen graph")
+    for shown in ("never recorded", "became constants inside the .pb", "link panes",
+                  "Projector", "op type", "attribute", "SVG", "PNG", "bar: a mixed box"):
+        assert shown in page, shown
+    assert "one sentence per transition" in text and "**one search box** with a field chooser " \
+        "(name, op type or attribute" in text
+    assert "**Changes** (a navigator" in text and "**Projector**" in text
+    assert "SVG / PNG exports that carry its title, the sentence and the legend" in text
+    # the chips' words and size: conv1 reads its kernel (3, 3, 1, 32) and bias (32,), float32:
+    # 1,280 bytes, which the viewer writes as 1.3 KB (bytesText: KB of 1,024 bytes, JavaScript's
+    # toFixed(1) rounds 1.25 up)
+    assert '"2 variables 1.3 KB" in the' in text and '"2 constants 1.3 KB" in the' in text
+    kernel, bias = model.get_layer("conv1").weights
+    assert tuple(kernel.shape) == (3, 3, 1, 32) and tuple(bias.shape) == (32,)
+    assert '"(3, 3, 1, 32)",1152' in page and '"(32,)",128' in page
+    assert int((1152 + 128) / 1024 * 10 + 0.5) / 10 == 1.3
+
+
+def test_05_drift_finds_one_nudged_conv2_weight_at_conv2(tmp_path):
+    """05's section 11 on an untrained CNN: the nudge is one of conv2's 18,432 kernel weights,
+    the first divergence is conv2's Conv2D, the nodes before it are exact, and once the weight
+    is back no node diverges."""
+    import keras
+
+    import keras2pb
+
+    keras.utils.set_random_seed(0)
+    model = keras2pb.mnist_cnn()
+    pb = tmp_path / "cnn.pb"
+    keras2pb.freeze(model, pb)
+    kernel = model.get_layer("conv2").kernel
+    saved = kernel.numpy()
+    assert saved.size == 18_432
+    assert "one of conv2's 18,432 kernel weights" in "\n".join(_notebook_code("05"))
+    nudged = saved.copy()
+    nudged[1, 1, 0, 0] += 0.5
+    kernel.assign(nudged)
+    try:
+        report = keras2pb.per_node_drift(model, pb)
+    finally:
+        kernel.assign(saved)
+    [pair] = report.pairs
+    first = next(i for i, n in enumerate(pair.nodes) if n.diverged)
+    assert pair.nodes[first].node.endswith("conv2_1/convolution")
+    assert pair.nodes[first].op == "Conv2D" and first == 4
+    assert all(n.max_abs_diff == 0.0 for n in pair.nodes[:first])
+    assert keras2pb.per_node_drift(model, pb).first_divergence is None
+
+
+def _notebook_code(prefix: str) -> list[str]:
+    import nbformat
+
+    path = next((REPO / "notebooks").glob(f"{prefix}_*.ipynb"))
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_04_capstone_c_cell_skips_in_one_clear_line_without_a_compiler(monkeypatch, capsys):
+    """No C compiler ($CC names none): the capstone's C cell prints why it skips, and how to
+    get one, instead of failing (Run All goes on)."""
+    import nbformat
+
+    path = next((REPO / "notebooks").glob("04_*.ipynb"))
+    [cell] = [c.source for c in nbformat.read(path, as_version=4).cells
+              if "capstone-c" in c.metadata.get("tags", [])]
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    exec(cell, {})  # nothing else is needed on this path: no model, no .pb
+    out = capsys.readouterr().out
+    assert out.startswith("skipped: no C compiler on this machine (cc / $CC)"), out
+    assert "apt-get install gcc" in out and len(out.strip().splitlines()) == 1

@@ -66,6 +66,13 @@ def test_setup_section_comes_before_any_code(nb):
     assert setup and setup[0] < first_code, f"{nb.path.name}: needs a Setup section first"
 
 
+def test_first_code_cell_is_at_most_4_lines(nb):
+    """Issue 20: set-up out of the way; the first code cell finds keras2pb and imports it."""
+    first = next(c.source for c in nb.cells if c.cell_type == "code")
+    assert len(first.splitlines()) <= 4, f"{nb.path.name}: first code cell over 4 lines"
+    assert first.splitlines()[-1].startswith("import keras2pb")
+
+
 def test_version_check_in_setup(nb):
     """The second code cell of Setup calls ``tutorial.start("NN")``: the version check (it calls
     versions.notebook_check, tested in tests/e2e/test_notebook_setup.py) and the you-are-here

@@ -71,6 +71,15 @@ def test_categories_cover_every_reason_with_distinct_labels():
     assert optypes.freeze_change("Relu", "Relu6") == "Relu → Relu6"
 
 
+def test_batchnorm_layers_named_bn_with_a_number_are_batchnorm():
+    """A user's BatchNormalization layer named ``bn1`` is traced as the scope ``bn1_1``; its
+    moving-average arithmetic is BatchNorm's, not "other" (found by a reviewer's model)."""
+    for name in ("m/bn1_1/sub", "m/bn2_1/mul", "m/bn_3/add", "res/conv2_block1_1_bn/sub"):
+        assert optypes.category(name, "Sub") == "batchnorm", name
+    for name in ("m/bn_cnn_1/conv1/Relu", "m/bnx/sub", "m/abn1/sub"):
+        assert optypes.category(name, "Sub") != "batchnorm", name
+
+
 # ---- the three-stage diff on a known little graph ---------------------------------------------
 
 def _stages():

@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from keras2pb import tutorial
 from keras2pb.errors import Keras2pbError
+from tests.helpers.notebook_outputs import html_noise, tagged_output_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -206,7 +207,7 @@ def test_run_notebook_executes_in_a_kernel_with_env_and_cwd(tmp_path):
                      "6 * 7", tags={0: ["probe"]})
     before = path.read_text()
     [run] = tutorial.run_notebooks([path], quick=True, cwd=work, html_dir=tmp_path / "html")
-    text = tutorial.tagged_output_text(run.nb, "probe")
+    text = tagged_output_text(run.nb, "probe")
     assert text.split() == ["1", str(work.resolve()), sys.executable]  # this (venv) Python
     assert run.nb.cells[2].outputs[0]["data"]["text/plain"] == "42"
     assert run.html == tmp_path / "html" / "01_env.html"
@@ -241,7 +242,7 @@ def test_run_notebook_missing_file(tmp_path):
 
 def test_tagged_output_text_without_the_tag():
     with pytest.raises(Keras2pbError, match="no cell tagged 'missing'"):
-        tutorial.tagged_output_text(new_notebook(cells=[new_code_cell("1")]), "missing")
+        tagged_output_text(new_notebook(cells=[new_code_cell("1")]), "missing")
 
 
 def test_runner_script_help_runs():
@@ -297,11 +298,11 @@ def test_output_noise_and_html_noise_name_what_they_found(tmp_path):
                        {"output_type": "stream", "name": "stdout", "text": "ok\n"})
     assert tutorial.output_noise(nb) == [f"cell 2: TensorFlow log line: {line[:120]}"]
     page = tutorial.export_html(nb, tmp_path / "nb.html").read_text(encoding="utf-8")
-    assert tutorial.html_noise(page) == [f"text block 2: TensorFlow log line: {line[:120]}"]
+    assert html_noise(page) == [f"text block 2: TensorFlow log line: {line[:120]}"]
     clean = _with_outputs({"output_type": "stream", "name": "stdout", "text": "ok\n"})
     assert tutorial.output_noise(clean) == []
     page = tutorial.export_html(clean, tmp_path / "clean.html").read_text(encoding="utf-8")
-    assert tutorial.html_noise(page) == []
+    assert html_noise(page) == []
 
 
 def _tensorboard_output() -> dict:
@@ -341,7 +342,7 @@ def test_the_notebook_kernel_sets_the_tensorflow_log_level_from_its_start(tmp_pa
                      "import os\nprint(os.environ.get('TF_CPP_MIN_LOG_LEVEL'),"
                      " os.environ.get('TF_ENABLE_ONEDNN_OPTS'))", tags={0: ["lv"]})
     [run] = tutorial.run_notebooks([path])
-    assert tutorial.tagged_output_text(run.nb, "lv").strip() == "2 0"
+    assert tagged_output_text(run.nb, "lv").strip() == "2 0"
 
 
 def test_source_excerpt_shows_the_real_train_step():
@@ -481,3 +482,12 @@ def test_solution_files_in_exercise_order_and_appended_tagged(tmp_path):
                                                               "print(10)\n"]
     assert both.cells[-1].metadata["tags"] == ["solution", "07_ex10"]
     assert len(nbformat.read(path, as_version=4).cells) == len(nb.cells)  # the file unchanged
+
+
+def test_test_only_notebook_readers_are_not_in_the_package():
+    """html_noise and tagged_output_text serve tests and benchmarks only: tests/helpers."""
+    import keras2pb.tutorial.notebooks as notebooks
+
+    for name in ("html_noise", "tagged_output_text"):
+        assert not hasattr(tutorial, name) and not hasattr(notebooks, name), name
+        assert name not in tutorial.__all__

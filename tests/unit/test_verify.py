@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from keras2pb import verify
 from keras2pb.tutorial.models import mnist_cnn
 
@@ -33,3 +36,33 @@ def test_verify_notices_a_different_model(zoo):
     result = verify(mnist_cnn(), zoo["sequential"]["pb"])
     assert not result.ok
     assert result.max_abs_diff > 1e-3
+
+
+def test_comparisons_never_look_clean_on_nan_or_inf():
+    """max(0.0, nan) is 0.0 in Python: a NaN on one side must be a difference, not ignored."""
+    from keras2pb.runtime.verify import compare_outputs, relative_error
+
+    ref = {"y": np.array([[0.1, 0.9], [0.5, 0.5]], np.float32)}
+    nan = {"y": np.array([[np.nan, np.nan], [0.5, 0.5]], np.float32)}
+    assert compare_outputs(ref, nan)[0] == float("inf")
+    assert compare_outputs(nan, ref)[0] == float("inf")
+    assert relative_error(ref, nan)[0] == float("inf")
+    assert relative_error(nan, ref)[0] == float("inf")
+    both = {"y": nan["y"].copy()}
+    assert compare_outputs(nan, both)[0] == 0.0  # the same NaN on both sides is no difference
+    inf = {"y": np.array([[np.inf, 0.0], [0.5, 0.5]], np.float32)}
+    assert compare_outputs(inf, {"y": inf["y"].copy()})[0] == 0.0
+    assert compare_outputs(inf, {"y": -inf["y"]})[0] == float("inf")
+
+
+def test_whole_number_outputs_are_compared_value_by_value():
+    """A model that outputs class ids: 15 of 64 changed ids are a 77 % agreement, not 100 %."""
+    from keras2pb.runtime.verify import compare_outputs, relative_error
+
+    ids = np.arange(64, dtype=np.int64) % 10
+    changed = ids.copy()
+    changed[:15] = (changed[:15] + 1) % 10
+    _, agreement, _ = compare_outputs({"cls": ids}, {"cls": changed})
+    assert agreement == pytest.approx(49 / 64)
+    assert relative_error({"cls": ids}, {"cls": changed})[1] is False
+    assert compare_outputs({"cls": ids}, {"cls": ids.copy()})[1] == 1.0

@@ -403,6 +403,7 @@ def test_a_frozen_graph_and_its_opencv_rewrite_say_what_each_pass_did(opencv_pai
     the page's fates, legend head, navigator homes and sentence are the rewrite's."""
     from keras2pb import show_graphs
     from keras2pb.graph.diff import REWRITE_ADDED, REWRITE_REMOVED
+    from keras2pb.graph.opencv_rewrite import PASSES
 
     view = show_graphs(str(opencv_pair["frozen_pb"]), opencv_pair["opencv_pb"])
     diff = view.diff
@@ -426,7 +427,8 @@ def test_a_frozen_graph_and_its_opencv_rewrite_say_what_each_pass_did(opencv_pai
     ((title, text),) = diff.sentences()
     assert title == "Rewrite rewrite_cnn.pb → rewrite_cnn.opencv.pb"
     n_rm = sum(diff.removed.values())
-    assert text.startswith(f"{n_rm} nodes removed (") and "per-channel add → BiasAdd 2" in text
+    adds = PASSES["adds_to_bias_adds"][3]
+    assert text.startswith(f"{n_rm} nodes removed (") and f"{adds} 2" in text
     data = _data_of(view.page)
     assert [k for k, _ in data["categories"]] == [k for k, _ in REWRITE_REMOVED]
     fates = [k for k, _ in data["fates"]]
@@ -464,15 +466,16 @@ def test_rewrite_reasons_find_each_pass_by_its_mark():
                   ("i", "Identity", ["add"]), ("out", "Softmax", ["i"])])
     right = graph([("x", "Placeholder", []), ("m", "Const", []),
                    ("r", "Relu", ["x"]), ("b", "Const", []),
-                   ("add/ones_", "Const", []),
-                   ("add/depthwise_ones", "DepthwiseConv2dNative", ["r", "add/ones_"]),
-                   ("add", "BiasAdd", ["add/depthwise_ones", "b"]), ("out", "Softmax", ["add"])])
+                   ("add/times_one/depthwise_filter_", "Const", []),
+                   ("add/times_one", "DepthwiseConv2dNative",
+                    ["r", "add/times_one/depthwise_filter_"]),
+                   ("add", "BiasAdd", ["add/times_one", "b"]), ("out", "Softmax", ["add"])])
     diff = diff_graphs(left, right)
     assert diff.kind == "rewrite"
     why = dict(zip((n.name for n in right.nodes), diff.right_reason, strict=True))
     assert why == {"x": "", "m": "rw_const", "r": "rw_input", "b": "",
-                   "add/ones_": "rw_lone_bias_adds_to_depthwise",
-                   "add/depthwise_ones": "rw_lone_bias_adds_to_depthwise",
+                   "add/times_one/depthwise_filter_": "rw_lone_bias_adds_to_depthwise",
+                   "add/times_one": "rw_lone_bias_adds_to_depthwise",
                    "add": "rw_lone_bias_adds_to_depthwise", "out": "rw_input"}
     gone = dict(zip((n.name for n in left.nodes), diff.left_category, strict=True))
     assert gone["i"] == "rw_identity" and gone["s"] == "rw_removed"

@@ -6,6 +6,7 @@
  *       array (float32, C order) or raw little-endian float32 with its shape after a colon:
  *       -i image=digit.f32:1,28,28,1
  *   -o  an output to fetch (probs or probs:0); repeat for several.
+ * A graph with lookup tables has them filled first (its node keras2pb_init_tables).
  * Prints, for each output, a line "NAME: shape [d0, d1, ...]" and then its values, one row
  * (the last dimension) per line, with 9 significant digits (exact for float32).
  * Exit codes: 0 ok, 1 bad input (one line on stderr naming the file), 2 bad arguments.
@@ -23,6 +24,8 @@
 
 #define MAX_IO 16
 #define MAX_DIMS 8
+/* The node keras2pb.freezing.tables adds to fill a graph's lookup tables (TABLE_INITIALIZER). */
+#define TABLE_INITIALIZER "keras2pb_init_tables"
 
 typedef struct {
   char name[256]; /* operation name, without ":0" */
@@ -86,8 +89,9 @@ static int parse_dims(const char *text, int64_t *dims, const char *path) {
   int n = 0;
   while (*text) {
     char *end;
+    errno = 0;
     long long d = strtoll(text, &end, 10);
-    if (end == text || d < 0 || n == MAX_DIMS) die(1, path, "bad shape");
+    if (end == text || d < 0 || errno == ERANGE || n == MAX_DIMS) die(1, path, "bad shape");
     dims[n++] = d;
     text = end;
     while (*text == ',' || *text == ' ' || *text == ')' || *text == '(') text++;
@@ -95,9 +99,19 @@ static int parse_dims(const char *text, int64_t *dims, const char *path) {
   return n;
 }
 
-static size_t product(const int64_t *dims, int n) {
+/* The number of elements of a shape; dies (one line) when their bytes would not fit in
+ * memory's address range: a hostile header's product must not wrap around to a small size. */
+static size_t product(const int64_t *dims, int n, const char *path) {
   size_t p = 1;
-  for (int i = 0; i < n; i++) p *= (size_t)dims[i];
+  for (int i = 0; i < n; i++) {
+    if (dims[i] != 0 && p > (SIZE_MAX / sizeof(float)) / (size_t)dims[i]) {
+      char message[160];
+      snprintf(message, sizeof message, "the shape's dimension %d (%lld) makes the array too "
+               "large to hold", i, (long long)dims[i]);
+      die(1, path, message);
+    }
+    p *= (size_t)dims[i];
+  }
   return p;
 }
 
@@ -129,7 +143,7 @@ static void read_npy(const char *path, Tensor *t) {
   if (!close) die(1, path, "bad shape in the .npy header");
   *close = 0;
   t->ndims = parse_dims(shape, t->dims, path);
-  t->count = product(t->dims, t->ndims);
+  t->count = product(t->dims, t->ndims, path);
   if (size - start - hlen != t->count * sizeof(float))
     die(1, path, "the .npy data size does not match its shape");
   t->data = malloc(t->count * sizeof(float) + 1);
@@ -143,7 +157,7 @@ static void read_raw(const char *path, const char *dims, Tensor *t) {
   size_t size;
   unsigned char *buf = read_file(path, &size);
   t->ndims = parse_dims(dims, t->dims, path);
-  t->count = product(t->dims, t->ndims);
+  t->count = product(t->dims, t->ndims, path);
   if (size != t->count * sizeof(float)) {
     char message[160];
     snprintf(message, sizeof message, "holds %zu bytes, the shape %s needs %zu (float32)",
@@ -254,6 +268,13 @@ int main(int argc, char **argv) {
   TF_Session *session = TF_NewSession(graph, session_options, status);
   TF_DeleteSessionOptions(session_options);
   if (TF_GetCode(status) != TF_OK) die(1, pb, TF_Message(status));
+  /* A graph that carries lookup tables (TextVectorization, StringLookup) fills them with
+   * this node, once, before the first run (the sidecar names it "table_initializer"). */
+  TF_Operation *init_tables = TF_GraphOperationByName(graph, TABLE_INITIALIZER);
+  if (init_tables) {
+    TF_SessionRun(session, NULL, NULL, NULL, 0, NULL, NULL, 0, &init_tables, 1, NULL, status);
+    if (TF_GetCode(status) != TF_OK) die(1, pb, TF_Message(status));
+  }
   TF_SessionRun(session, NULL, feeds, values, n_in, fetches, results, n_out, NULL, 0, NULL,
                 status);
   if (TF_GetCode(status) != TF_OK) die(1, pb, TF_Message(status));
