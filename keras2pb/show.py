@@ -5,6 +5,7 @@
 # show_graphs(model, "models/mnist_cnn.pb")          # training step -> inference trace -> frozen
 # show_graphs(train_gd, infer_gd, frozen_gd)         # the same three stages, as graphs
 # show_graphs(train_gd, frozen_gd)                   # any two graphs, diffed
+# show_graphs("m.pb", "m.opencv.pb")                 # what the OpenCV rewrite did, per node
 # show_graphs(model, "models/mnist_cnn.pb", backend="tensorboard")   # the real TensorBoard
 #
 # The default backend is a self-contained page in a sandboxed <iframe srcdoc>: it works offline,
@@ -13,6 +14,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from .errors import Keras2pbError
@@ -47,8 +50,10 @@ def show_graphs(*graphs: Any, titles: tuple[str, ...] | list[str] | None = None,
     In: ``show_graphs(model, "model.pb")`` (the three stages: the model's training step, its
     inference trace, the frozen graph), ``show_graphs(training, inference, frozen)``, or any
     two graphs ``show_graphs(left, right)`` (anything :func:`show_graph` takes; a Keras
-    model gives its training step); the titles (one per graph, three for three stages), the
-    height and the backend. Out: a GraphView whose ``diff`` is a StageDiff (three stages) or
+    model gives its training step), e.g. a frozen graph and its ``for_opencv`` rewrite (each
+    node then says what grappler or which rewrite pass did to it); the titles (one per graph,
+    three for three stages; two paths default to their file names), the height and the
+    backend. Out: a GraphView whose ``diff`` is a StageDiff (three stages) or
     NodeDiff (two graphs) (html backend).
     Raises Keras2pbError for a bad file or object, wrong titles, or an unknown backend.
     """
@@ -57,6 +62,9 @@ def show_graphs(*graphs: Any, titles: tuple[str, ...] | list[str] | None = None,
             isinstance(t, str) for t in graphs[2]):
         graphs, titles = graphs[:2], graphs[2]  # the old show_graphs(left, right, titles)
     gds = stage_graphs(*graphs)
+    if titles is None and len(gds) == 2 and all(isinstance(g, (str, os.PathLike))
+                                                 for g in graphs):
+        titles = tuple(Path(g).name for g in graphs)  # e.g. a.pb and a.opencv.pb
     if titles is None:
         titles = STAGE_TITLES if len(gds) == 3 else (STAGE_TITLES[0], STAGE_TITLES[2])
     titles = tuple(titles)

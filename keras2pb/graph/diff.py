@@ -2,7 +2,10 @@
 
 Two graphs (a training step and its frozen graph) give a NodeDiff; three (training step →
 inference trace → frozen graph) give a StageDiff: what vanished at tracing, what freezing
-changed. Nodes are matched by name (see ``same_node``: a function's generic output and
+changed. Two graphs whose left one is already frozen (a frozen graph and its OpenCV rewrite)
+give a NodeDiff of kind "rewrite": per node what grappler or a rewrite pass did
+(``rewrite_reasons``). Each diff says its transitions in sentences (``sentences()``), which
+the viewer shows. Nodes are matched by name (see ``same_node``: a function's generic output and
 control nodes, ``Identity``, ``Identity_1``, …, ``NoOp``, must also have the same inputs). The op
 taxonomy lives in ``keras2pb.graph.optypes``.
 """
@@ -12,21 +15,52 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .nodes import CleanGraph, ViewNode, input_name
-from .optypes import CATEGORIES, CATEGORY_LABELS, category, freeze_change, is_generic, passes_on
+from .nodes import CleanGraph, ViewNode, element_count, input_name, tensor_size
+from .opencv_rewrite import PASSES
+from .optypes import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    category,
+    freeze_change,
+    is_generic,
+    passes_on,
+    training_reason,
+)
 
-__all__ = ["CATEGORIES", "NodeDiff", "StageDiff", "category", "diff_graphs", "diff_stages",
-           "match", "same_node"]
+__all__ = ["CATEGORIES", "REWRITE_ADDED", "REWRITE_REMOVED", "NodeDiff", "StageDiff",
+           "category", "counts_text", "diff_graphs", "diff_stages", "match", "nodes_word",
+           "rewrite_reasons", "same_node"]
+
+#: Why a node of a frozen graph is missing from a rewrite of it (``--for-opencv``: one
+#: grappler pass, then the passes of ``opencv_rewrite.PASSES``), in legend order.
+REWRITE_REMOVED = (
+    ("rw_merged", "merged into the op after it by grappler"),
+    ("rw_identity", "Identity removed by grappler"),
+    ("rw_removed", "folded away or pruned by grappler"),
+)
+#: What a rewrite did to a node it kept or added, in legend order: grappler's work, then one
+#: entry per rewrite pass (``rw_<pass name>``), then an input rewired and other changes.
+REWRITE_ADDED = (
+    ("rw_const", "folded to a constant by grappler"),
+    ("rw_mul_conv", "Mul folded into the convolution by grappler"),
+    *((f"rw_{name}", words) for name, (_, _, _, words) in PASSES.items()),
+    ("rw_added", "added by grappler"),
+    ("rw_input", "reads other nodes than before"),
+    ("rw_changed", "op type changed"),
+)
+_REWRITE_LABELS = dict(REWRITE_REMOVED + REWRITE_ADDED)
+_CONVS = ("Conv2D", "DepthwiseConv2dNative", "MatMul", "Conv3D")
 
 
-def _nodes(n: int) -> str:
+def nodes_word(n: int) -> str:
+    """"node" or "nodes", for ``n`` of them."""
     return "node" if n == 1 else "nodes"
 
 
-def _counts(counts: Counter, top: int | None = None, label=str) -> str:
+def counts_text(counts: Counter, top: int | None = None, label=str) -> str:
     """``"a 3, b 2, +4 more"``: the ``top`` commonest keys (all when None) and the rest;
-    ties in CATEGORIES order, then first seen."""
-    order = {k: i for i, (k, _) in enumerate(CATEGORIES)}
+    ties in CATEGORIES (then REWRITE_*) order, then first seen."""
+    order = {k: i for i, (k, _) in enumerate(CATEGORIES + REWRITE_REMOVED + REWRITE_ADDED)}
     items = sorted(counts.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
     shown = ", ".join(f"{label(k)} {v:,}" for k, v in items[:top])
     more = sum(v for _, v in items[top:]) if top is not None else 0
@@ -121,12 +155,46 @@ class NodeDiff:
     #: op type); per right node: that of the same node in the left graph
     left_match: list[int] = field(default_factory=list, repr=False)
     right_match: list[int] = field(default_factory=list, repr=False)
+    #: "training" (the left graph trains: removal reasons are CATEGORIES keys) or "rewrite"
+    #: (the left graph is frozen: REWRITE_REMOVED keys, and ``right_reason`` says per right
+    #: node what the rewrite did, a REWRITE_ADDED key or "" when nothing)
+    kind: str = "training"
+    right_reason: list[str] = field(default_factory=list, repr=False)
 
     @property
     def removed_by_category(self) -> Counter:
-        """CATEGORIES key -> left nodes removed for that reason."""
+        """Reason key (CATEGORIES, or REWRITE_REMOVED for a rewrite) -> left nodes removed
+        for that reason."""
         return Counter(c for c, st in zip(self.left_category, self.left_status, strict=True)
                        if st == "removed")
+
+    @property
+    def rewritten(self) -> Counter:
+        """REWRITE_ADDED key -> right nodes a rewrite changed or added for that reason."""
+        return Counter(r for r in self.right_reason if r)
+
+    def label(self, key: str) -> str:
+        """The legend text of a reason key (CATEGORIES or REWRITE_*)."""
+        return _REWRITE_LABELS.get(key) or CATEGORY_LABELS.get(key, key)
+
+    def sentences(self) -> list[tuple[str, str]]:
+        """What happened from the left graph to the right one, as (title, sentence) pairs:
+        one pair; the viewer shows it above the panes."""
+        title = f"{self.titles[0]} → {self.titles[1]}"
+        if self.kind != "rewrite":
+            return [(title, self.summary().split("; ", 1)[-1])]
+        n_rm = sum(self.removed.values())
+        text = f"{n_rm:,} {nodes_word(n_rm)} removed"
+        if n_rm:
+            text += " (" + counts_text(self.removed_by_category, None, self.label) + ")"
+        done = self.rewritten
+        n = sum(done.values())
+        text += f"; {n:,} {nodes_word(n)} rewritten or added"
+        if n:
+            text += " (" + counts_text(done, None, self.label) + ")"
+        n_same = sum(1 for st, r in zip(self.right_status, self.right_reason, strict=True)
+                     if st == "kept" and not r)
+        return [(f"Rewrite {title}", text + f"; {n_same:,} unchanged")]
 
     def summary(self, top: int = 4) -> str:
         """One plain line: node counts, what was removed (by reason), changed and added;
@@ -137,20 +205,20 @@ class NodeDiff:
         1)``.
         """
         n_removed = sum(self.removed.values())
-        text = (f"{self.titles[0]} {self.counts[0]:,} {_nodes(self.counts[0])} → "
-                f"{self.titles[1]} {self.counts[1]:,} {_nodes(self.counts[1])}; "
+        text = (f"{self.titles[0]} {self.counts[0]:,} {nodes_word(self.counts[0])} → "
+                f"{self.titles[1]} {self.counts[1]:,} {nodes_word(self.counts[1])}; "
                 f"removed {n_removed:,}")
         if n_removed:
-            text += ": " + _counts(self.removed_by_category, None, CATEGORY_LABELS.get)
+            text += ": " + counts_text(self.removed_by_category, None, self.label)
         n_kept = sum(self.kept.values())
         text += f"; kept {n_kept:,}"
         if self.changed:
             n = sum(self.changed.values())
-            text += f" ({n:,} of them changed op type: {_counts(self.changed, top)})"
+            text += f" ({n:,} of them changed op type: {counts_text(self.changed, top)})"
         n_added = sum(self.added.values())
         text += f"; added {n_added:,}"
         if n_added:
-            text += f" ({_counts(self.added, top)})"
+            text += f" ({counts_text(self.added, top)})"
         if self.matched_by != "name":
             text += " [no shared node names: matched by op type]"
         return text
@@ -165,7 +233,7 @@ class NodeDiff:
             shown = ", ".join(f"{op} {k}" for op, k in items[:top])
             more = f", +{len(items) - top} more" if len(items) > top else ""
             types = "op type" if len(items) == 1 else "op types"
-            return f"{verb} {n} {_nodes(n)} of {len(items)} {types} ({shown}{more})"
+            return f"{verb} {n} {nodes_word(n)} of {len(items)} {types} ({shown}{more})"
 
         return "; ".join([part("removed", self.removed), part("kept (left op types)", self.kept),
                           part("added", self.added)])
@@ -216,7 +284,101 @@ def diff_graphs(left: CleanGraph, right: CleanGraph,
         diff.right_status.append(st)
         if st == "added":
             diff.added[n.op] += 1
+    if by_name and is_rewrite(left, right, diff.right_match):
+        diff.kind = "rewrite"
+        diff.left_category, diff.right_reason = rewrite_reasons(left, right, diff.left_match,
+                                                                diff.right_match)
+    else:
+        diff.right_reason = [""] * len(right.nodes)
     return diff
+
+
+def is_rewrite(left: CleanGraph, right: CleanGraph, right_match: list[int]) -> bool:
+    """Whether ``right`` reads as a rewrite of ``left`` (e.g. ``freeze(for_opencv=True)`` of a
+    frozen graph): ``left`` is frozen (``is_frozen``) and at least half of the right graph's
+    nodes are left nodes (two unrelated frozen models share a few names such as ``image``,
+    and their differences are no rewrite's work)."""
+    kept = sum(1 for j in right_match if j >= 0)
+    return 2 * kept >= len(right.nodes) > 0 and is_frozen(left)
+
+
+def is_frozen(graph: CleanGraph) -> bool:
+    """Whether ``graph`` holds no training-only node (``optypes.training_reason``): no
+    variable, optimizer, gradient or randomness."""
+    return not any(training_reason(n.name, n.op, n.op == "Placeholder"
+                                   and ("dtype", "resource") in n.attrs) for n in graph.nodes)
+
+
+def _reads(graph: CleanGraph, i: int) -> set[str]:
+    n = graph.nodes[i]
+    return {graph.nodes[j].name for j in (*n.inputs, *n.folded)}
+
+
+def _pass_of(name: str) -> str:
+    """The rewrite pass whose added nodes end like ``name`` (see PASSES), or ""."""
+    base = name.rstrip("_")
+    found = [(len(s), pass_name) for pass_name, (_, _, suffixes, _) in PASSES.items()
+             for s in suffixes if base.endswith(s)]
+    return max(found)[1] if found else ""  # the longest suffix: "/times_one/diagonal"
+
+
+def rewrite_reasons(left: CleanGraph, right: CleanGraph, left_match: list[int],
+                    right_match: list[int]) -> tuple[list[str], list[str]]:
+    """What a rewrite of the frozen graph ``left`` into ``right`` did, node by node.
+
+    In: both graphs and their ``twins``. Out: per left node a REWRITE_REMOVED key ("" when
+    kept), per right node a REWRITE_ADDED key ("" when unchanged). A pass of
+    ``opencv_rewrite.PASSES`` is named where its mark is: the op types it turns a node from
+    and into, or an input (or the node itself) named with a suffix of the nodes it adds.
+    Grappler's work is named from what is left: a node that became a Const was folded to a
+    constant; a Mul that became a convolution took in the convolution before it (which is
+    then "merged"); a missing Identity was removed; other missing nodes were folded away or
+    pruned; a node that reads other nodes than before was rewired. The words assume
+    keras2pb's rewrite (one grappler pass, then PASSES; see ``is_rewrite``).
+    """
+    names = {n.name for n in left.nodes}
+    right_reason = []
+    for j, n in enumerate(right.nodes):
+        k = right_match[j]
+        if k < 0:
+            found = _pass_of(n.name)
+            right_reason.append(f"rw_{found}" if found else "rw_added")
+            continue
+        before = left.nodes[k].op
+        reads = _reads(right, j)
+        by_input = [_pass_of(x) for x in reads if x not in names]
+        by_op = [name for name, (src, dst, _, _) in PASSES.items()
+                 if n.op in dst and before in src]
+        found = next((x for x in (*by_op, *by_input) if x), "")
+        if found:
+            reason = f"rw_{found}"
+        elif n.op == "Const" and before != "Const":
+            reason = "rw_const"
+        elif before == "Mul" and n.op in _CONVS:
+            reason = "rw_mul_conv"
+        elif before != n.op:
+            reason = "rw_changed"
+        elif reads != _reads(left, k):
+            reason = "rw_input"
+        else:
+            reason = ""
+        right_reason.append(reason)
+    users: dict[int, list[int]] = {}
+    for c, n in enumerate(left.nodes):
+        for i in (*n.inputs, *n.folded):
+            users.setdefault(i, []).append(c)
+    left_reason = []
+    for i, n in enumerate(left.nodes):
+        if left_match[i] >= 0:
+            left_reason.append("")
+        elif any(left_match[c] >= 0 and right_reason[left_match[c]] == "rw_mul_conv"
+                 for c in users.get(i, ())) and n.op in _CONVS:
+            left_reason.append("rw_merged")
+        elif n.op == "Identity":
+            left_reason.append("rw_identity")
+        else:
+            left_reason.append("rw_removed")
+    return left_reason, right_reason
 
 
 @dataclass
@@ -281,6 +443,48 @@ class StageDiff:
         return self.freezing.removed
 
     _right_ops: list[str] = field(default_factory=list, repr=False)
+    #: the constants freezing made of variables: (frozen-graph node, shape text, bytes; ""
+    #: and 0 when the graph was read without attributes)
+    constants: list[tuple[str, str, int]] = field(default_factory=list, repr=False)
+
+    def sentences(self) -> list[tuple[str, str]]:
+        """What tracing did and what freezing did, one (title, sentence) pair each; every
+        number from this diff (the viewer shows them above its three panes).
+
+        E.g. ("Tracing model(x, training=False)", "414 training-step nodes were never
+        recorded (optimizer 316, gradients 60, …) and 3 were added (Identity 2, NoOp 1)") and
+        ("Freezing", "0 nodes removed; 8 variables (225,034 weights, 0.90 MB) became
+        constants inside the .pb; 8 other nodes changed op type (…)").
+        """
+        t, f = self.tracing, self.freezing
+        n_rm, n_add = sum(t.removed.values()), sum(t.added.values())
+        text = f"{n_rm:,} training-step {nodes_word(n_rm)} were never recorded"
+        if n_rm:
+            text += " (" + counts_text(self.removed_by_category, None, t.label) + ")"
+        text += f" and {n_add:,} {'was' if n_add == 1 else 'were'} added"
+        if n_add:
+            text += f" ({counts_text(t.added, 4)})"
+        out = [("Tracing model(x, training=False)", text)]
+        n_frm = sum(f.removed.values())
+        text = f"{n_frm:,} {nodes_word(n_frm)} removed"
+        if self.constants:
+            n = len(self.constants)
+            text += f"; {n:,} {'variable' if n == 1 else 'variables'}"
+            if all(size for _, _, size in self.constants):
+                weights = sum(element_count(shape) for _, shape, _ in self.constants)
+                size = sum(size for _, _, size in self.constants)
+                text += f" ({weights:,} weights, {size / 1e6:.2f} MB)"
+            text += " became constants inside the .pb"
+        others = sum(v for key, v in f.changed.items() if not key.endswith("→Const"))
+        if others:
+            text += f"; {others:,} other {nodes_word(others)} changed op type (" + ", ".join(
+                f"{v:,} {freeze_change(*key.split('→'))}" for key, v in f.changed.most_common()
+                if not key.endswith("→Const")) + ")"
+        n_fadd = sum(f.added.values())
+        if n_fadd:
+            text += f"; {n_fadd:,} added ({counts_text(f.added, 4)})"
+        out.append(("Freezing", text))
+        return out
 
     def summary(self, top: int = 4) -> str:
         """One plain line with the three stages' node counts and what happened between them
@@ -291,15 +495,15 @@ class StageDiff:
         changed at freezing 16: 8 variable handles → constants (Placeholder→Const), …``.
         """
         t = self.tracing
-        text = " → ".join(f"{title} {n:,} {_nodes(n)}"
+        text = " → ".join(f"{title} {n:,} {nodes_word(n)}"
                           for title, n in zip(self.titles, self.counts, strict=True))
         n_rm = sum(t.removed.values())
         text += f"; removed at tracing {n_rm:,}"
         if n_rm:
-            text += ": " + _counts(self.removed_by_category, None, CATEGORY_LABELS.get)
+            text += ": " + counts_text(self.removed_by_category, None, t.label)
         n_add = sum(t.added.values())
         if n_add:
-            text += f"; added at tracing {n_add:,} ({_counts(t.added, top)})"
+            text += f"; added at tracing {n_add:,} ({counts_text(t.added, top)})"
         f = self.freezing
         n_ch = sum(f.changed.values())
         text += f"; changed at freezing {n_ch:,}"
@@ -313,9 +517,9 @@ class StageDiff:
             text += ": " + ", ".join(parts)
         n_frm, n_fadd = sum(f.removed.values()), sum(f.added.values())
         if n_frm:
-            text += f"; removed at freezing {n_frm:,} ({_counts(f.removed, top)})"
+            text += f"; removed at freezing {n_frm:,} ({counts_text(f.removed, top)})"
         if n_fadd:
-            text += f"; added at freezing {n_fadd:,} ({_counts(f.added, top)})"
+            text += f"; added at freezing {n_fadd:,} ({counts_text(f.added, top)})"
         return text
 
     def by_op_type(self, top: int = 4) -> str:
@@ -347,6 +551,9 @@ def diff_stages(training: CleanGraph, inference: CleanGraph, frozen: CleanGraph,
         if st != "added":
             st = "removed" if j < 0 else ("kept" if frozen.nodes[j].op == n.op else "changed")
         middle.append(st)
+    constants = [(n.name, *tensor_size(n)) for n, st in zip(frozen.nodes, freezing.right_status,
+                                                              strict=True)
+                 if st == "changed" and n.op == "Const"]
     return StageDiff(tracing, freezing, tuple(titles),
                      (len(training.nodes), len(inference.nodes), len(frozen.nodes)), right,
-                     tracing.matched_by, middle, [n.op for n in frozen.nodes])
+                     tracing.matched_by, middle, [n.op for n in frozen.nodes], constants)

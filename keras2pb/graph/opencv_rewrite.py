@@ -37,6 +37,26 @@ _CHANNEL_ADDS = ("Add", "AddV2", "Sub")
 #: The most features a per-feature op on a 2-D tensor may have to be rewritten as a product by
 #: a ``C x C`` matrix (2048: 16 MiB); wider ones are left to the OpenCV check at freezing.
 MAX_MATRIX_FEATURES = 2048
+#: What each rewrite pass leaves in a graph, so that a diff of the frozen graph with its
+#: rewrite can name it node by node (``keras2pb.graph.diff``): pass -> (the op types it turns
+#: a node from, the op types it may turn it into (empty when no op type changes), the name
+#: suffixes of the nodes it adds (``_`` appended when taken; the longest match wins), what it
+#: does, in words).
+PASSES = {
+    "adds_to_bias_adds": (("Add", "AddV2", "Sub"), ("BiasAdd",),
+                          ("/bias", "/negate", "/negate/depthwise_filter", "/negate/diagonal"),
+                          "per-channel add or subtract → BiasAdd"),
+    "muls_to_depthwise": (("Mul",), ("DepthwiseConv2dNative", "MatMul"),
+                          ("/depthwise_filter", "/diagonal"),
+                          "per-channel Mul (BatchNorm, Normalization) → 1x1 depthwise "
+                          "(a diagonal MatMul on 2-D)"),
+    "lone_bias_adds_to_depthwise": ((), (), ("/times_one", "/times_one/depthwise_filter",
+                                             "/times_one/diagonal"),
+                                    "times one before a lone BiasAdd (1x1 depthwise or "
+                                    "diagonal MatMul)"),
+    "one_pixel_depthwise": ((), (), ("/filter_1px",),
+                            "depthwise filter cut to the one pixel it meets"),
+}
 #: How OpenCV wants 4-D image tensors: NCHW blobs (``x.transpose(0, 3, 1, 2)``).
 NCHW = (0, 3, 1, 2)
 NHWC = (0, 2, 3, 1)

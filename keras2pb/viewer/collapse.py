@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 
 from ..graph.nodes import CleanGraph
@@ -328,15 +328,6 @@ def initial_expansion(hier: Hierarchy, graph: CleanGraph, budget: int = INITIAL_
     return expanded
 
 
-@dataclass
-class VisibleGraph:
-    """What the viewer lays out for a set of expanded scopes."""
-
-    boxes: list[str]  # "n<node>" for an op, "s<scope>" for a collapsed scope
-    edges: Counter  # (box, box) -> how many data edges it stands for
-    clusters: list[int]  # expanded scopes drawn as frames (the root excluded)
-
-
 def box_of(hier: Hierarchy, node: int, expanded: set[int]) -> str:
     """Return the id of the box that shows ``node``: its outermost collapsed scope, or itself."""
     s = hier.parent[node]
@@ -348,31 +339,7 @@ def box_of(hier: Hierarchy, node: int, expanded: set[int]) -> str:
     return f"s{top}" if top is not None else f"n{node}"
 
 
-def visible_graph(hier: Hierarchy, graph: CleanGraph, expanded: set[int]) -> VisibleGraph:
-    """Return the boxes, edges and frames shown when the scopes in ``expanded`` are open.
-
-    This mirrors what ``assets/viewer.js`` computes in the browser (the tests compare both).
-    Edges inside one box vanish; parallel edges between two boxes merge, keeping a count.
-    """
-    box = {}
-    for i, n in enumerate(graph.nodes):
-        if not n.is_folded:
-            box[i] = box_of(hier, i, expanded)
-    boxes = sorted(set(box.values()))
-    edges: Counter = Counter()
-    for i, b in box.items():
-        for j in graph.nodes[i].inputs:
-            a = box.get(j)
-            if a is not None and a != b:
-                edges[(a, b)] += 1
-    clusters = [s for s in range(1, len(hier.scopes))
-                if s in expanded and _all_open(hier, hier.scopes[s].parent, expanded)]
-    return VisibleGraph(boxes, edges, clusters)
-
-
-def _all_open(hier: Hierarchy, s: int, expanded: set[int]) -> bool:
-    while s > 0:
-        if s not in expanded:
-            return False
-        s = hier.scopes[s].parent
-    return True
+def visible_boxes(hier: Hierarchy, graph: CleanGraph, expanded: set[int]) -> set[str]:
+    """The boxes shown when the scopes in ``expanded`` are open: ``"n<node>"`` for an op,
+    ``"s<scope>"`` for a closed scope (``assets/js/panes.js`` counts them the same way)."""
+    return {box_of(hier, i, expanded) for i, n in enumerate(graph.nodes) if not n.is_folded}

@@ -12,7 +12,6 @@ from keras2pb.viewer import (
     prepare,
     side_by_side_page,
     single_page,
-    visible_graph,
     write_html,
 )
 from tests.fixtures.viewer import (
@@ -25,6 +24,7 @@ from tests.fixtures.viewer import (
     small_graph_def,
     wait_ready,
 )
+from tests.helpers.visible import visible_graph
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def _check_side_by_side(frame, pairs_prepared, requests, dialogs):
     assert stats[0]["removed"] > 0, "the left pane marks what the frozen graph dropped"
     assert frame.locator(".k2-legend-item").count() > 0
     assert frame.locator("#k2-summary").inner_text().startswith("training graph ")
-    # The browser draws exactly the boxes collapse.visible_graph computes for the first view.
+    # The browser draws exactly the boxes visible_graph (tests.helpers) computes at first.
     for k, pg in enumerate(pairs_prepared):
         first = set(frame.evaluate(f"() => __k2pb.panes[{k}].d.expanded"))
         expected = visible_graph(pg.hier, pg.graph, first)
@@ -446,7 +446,7 @@ VISIBLE = """(open) => {
 
 def test_page_visible_graph_matches_collapse(browser, mnist_pair, tmp_path):  # noqa: F811
     """For any set of open scopes (a scope may be open inside a closed one) the page computes
-    the boxes, merged edges and frames collapse.visible_graph does; closing and reopening a
+    the boxes, merged edges and frames visible_graph (tests.helpers) does; closing and reopening a
     scope draws the same view again; the idle warm-up after the first paint raises nothing."""
     import random
 
@@ -643,4 +643,79 @@ def test_the_notebook_frame_sizes_itself(browser, stages_page):
     assert asked and 420 <= asked <= 1100
     page.wait_for_function(f"() => document.querySelector('iframe').getBoundingClientRect()"
                            f".height >= {asked - 2}", timeout=5_000)
+    page.close()
+
+
+def test_opencv_rewrite_says_what_each_pass_did(browser, opencv_pair, tmp_path):
+    """keras2pb show a.pb a.opencv.pb: two panes, one sentence, every rewrite reason in the
+    legend and the navigator (counts adding up to the diff's), and a click on a pass's change
+    frames its nodes in the rewrite pane."""
+    from keras2pb.graph.diff import diff_graphs
+    from keras2pb.graph.opencv_rewrite import PASSES
+    from keras2pb.viewer import clean_graph
+
+    out = write_html([str(opencv_pair["frozen_pb"]), str(opencv_pair["opencv_pb"])],
+                     str(tmp_path / "opencv.html"))
+    page, requests, dialogs = open_page(browser, out, width=1280, height=720)
+    frame = wait_ready(page)
+    diff = diff_graphs(clean_graph(opencv_pair["frozen_gd"]), clean_graph(opencv_pair["opencv_gd"]))
+    assert frame.locator(".k2-pane").count() == 2
+    sentence = frame.locator("#k2-summary .k2-sentence").inner_text()
+    assert sentence.startswith("Rewrite rewrite_cnn.pb → rewrite_cnn.opencv.pb: ")
+    assert f"{PASSES['muls_to_depthwise'][3]} 2" in sentence
+    legend = set(frame.evaluate("() => Array.from(document.querySelectorAll("
+                                "'.k2-legend-item[data-fate]')).map(e => e.dataset.fate)"))
+    assert set(diff.removed_by_category) | set(diff.rewritten) <= legend
+    groups = frame.evaluate("() => __k2pb.changes.map(g => [g.fate, g.pane, g.nodes.length])")
+    fates = [f for f, _ in frame.evaluate(
+        "() => JSON.parse(document.getElementById('k2-data').textContent).fates")]
+    listed: dict[str, int] = {}
+    for f, pane, n in groups:
+        assert pane == (0 if fates[f] in diff.removed_by_category else 1)
+        listed[fates[f]] = listed.get(fates[f], 0) + n
+    assert listed == {**diff.removed_by_category, **diff.rewritten}
+    k = next(i for i, g in enumerate(groups) if fates[g[0]] == "rw_muls_to_depthwise")
+    frame.locator(f'#k2-changes .k2-change[data-k="{k}"]').click()
+    marked = frame.evaluate(BOX_IN_VIEW, '.k2-pane[data-pane="1"] .k2-match')
+    assert marked, "the depthwise convolutions the pass made are marked and in view"
+    fate_of = frame.evaluate("""ids => ids.map(id => __k2pb.panes[1].sc && id[0] === 'n'
+        ? __k2pb.panes[1].n.f[+id.slice(1)] : -1)""", marked)
+    assert {fates[f] for f in fate_of if f >= 0} <= {"rw_muls_to_depthwise"}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "opencv_rewrite.png"))
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == [] and dialogs == []
+    page.close()
+
+
+def test_minimap_shows_a_graph_larger_than_its_pane(browser, stages_page):
+    """No minimap while a graph fits its pane; zoomed in, one appears with every drawn box
+    and a frame for the part shown; a click on it centres the pane there; Fit hides it."""
+    page, frame, _, _ = _open_stages(browser, stages_page)
+    state = """k => { const p = __k2pb.panes[k], m = p.mini;
+      return { shown: !!m && m.getAttribute('visibility') === 'visible',
+               boxes: m ? m.querySelectorAll('.k2-minibox').length : 0, n: p.nBoxes,
+               view: m ? ['x', 'y', 'width', 'height'].map(a =>
+                 +m.querySelector('.k2-miniview').getAttribute(a)) : null,
+               size: m ? [+m.getAttribute('width'), +m.getAttribute('height')] : null }; }"""
+    _key(page, frame, "f")
+    assert not frame.evaluate(state, 0)["shown"]
+    frame.evaluate("() => { const p = __k2pb.panes[0], wh = p.size(); "
+                   "p.zoomAt(p.view.k * 4, wh[0] / 2, wh[1] / 2); }")
+    # drawn in a task of its own, after the pane
+    frame.wait_for_function("() => (__k2pb.panes[0].mini || {}).getAttribute && "
+                            "__k2pb.panes[0].mini.getAttribute('visibility') === 'visible'",
+                            timeout=10_000)
+    mini = frame.evaluate(state, 0)
+    assert mini["shown"] and mini["boxes"] == mini["n"] > 0
+    x, y, w, h = mini["view"]
+    assert 0 < w < mini["size"][0] and 0 < h < mini["size"][1], mini
+    # a click near the minimap's top left corner brings the graph's top left into view
+    frame.locator('.k2-pane[data-pane="0"] .k2-minimap').click(position={"x": 3, "y": 3})
+    after = frame.evaluate(state, 0)["view"]
+    assert after[0] < x or after[1] < y, (mini["view"], after)
+    assert after[0] <= 3 and after[1] <= 3
+    _key(page, frame, "f")
+    assert not frame.evaluate(state, 0)["shown"]
+    assert frame.evaluate("() => __k2pb.errors") == []
     page.close()

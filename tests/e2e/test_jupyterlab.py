@@ -206,7 +206,7 @@ def _check_03(page, state: dict):
 def _check_04(page, state: dict):
     frames = page.locator('.jp-OutputArea-output iframe[srcdoc]')
     assert frames.count() > 0, "no graph viewer iframe in the outputs"
-    two_panes = None
+    stages = None
     for k in range(frames.count()):
         iframe = frames.nth(k)
         sandbox = set((iframe.get_attribute("sandbox") or "").split())
@@ -218,13 +218,24 @@ def _check_04(page, state: dict):
         assert view["errors"] == [], view["errors"]
         assert view["panes"] and all(p["boxes"] > 0 and p["edges"] > 0 for p in view["panes"]), \
             view["panes"]
-        if len(view["panes"]) == 2 and two_panes is None:  # the first: "Side by side"
-            two_panes = (iframe, view)
-    assert two_panes is not None, "no side-by-side (two-pane) viewer among the iframes"
-    iframe, view = two_panes
-    assert view["panes"][0]["removed"] > 0, "the training pane marks what freezing removed"
+        if len(view["panes"]) == 3 and stages is None:  # the first: the three stages
+            stages = (iframe, frame, view)
+    assert stages is not None, "no three-stage viewer (training step, trace, frozen graph)"
+    iframe, frame, view = stages
+    assert [p["title"] for p in view["panes"]] == ["training step", "inference trace",
+                                                   "frozen graph"], view["panes"]
+    assert view["panes"][0]["removed"] > 0, "the training pane marks what tracing removed"
     assert len(view["legend"]) > 0, "the diff legend is missing"
-    assert "removed" in view["summary"], view["summary"]
+    # one sentence per transition: what tracing did, what freezing did
+    assert view["summary"].startswith("Tracing model(x, training=False): "), view["summary"]
+    assert "never recorded" in view["summary"] and "Freezing: " in view["summary"]
+    assert "became constants inside the .pb" in view["summary"], view["summary"]
+    # freezing is drawn: the frozen pane's ops carry the constants it made
+    assert frame.locator('.k2-pane[data-pane="2"] .k2-chip-const').count() > 0
+    # the notebook frame took the height the page asked for
+    asked = frame.evaluate("() => __k2pb.askedHeight")
+    height = iframe.evaluate("e => e.getBoundingClientRect().height")
+    assert asked and abs(height - asked) <= 3, (asked, height)
     # A trusted output: JupyterLab rendered the HTML as is (an untrusted one is sanitized).
     trusted = iframe.evaluate("e => e.closest('.jp-OutputArea-output').className")
     assert "jp-mod-trusted" in trusted

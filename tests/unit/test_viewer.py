@@ -23,11 +23,11 @@ from keras2pb.viewer import (
     side_by_side_page,
     single_page,
     strip_consts,
-    visible_graph,
     write_html,
 )
-from keras2pb.viewer.page import dominant_scopes
+from keras2pb.viewer.first_view import dominant_scopes
 from tests.fixtures.viewer import HOSTILE, HOSTILE_OP, hostile_graph_def, small_graph_def
+from tests.helpers.visible import visible_graph
 
 
 def _by_name(graph):
@@ -395,3 +395,94 @@ def test_three_stage_page_data_freezing_in_numbers(mnist_pair):
     assert convs and set(convs) == {"input"}
     assert [g[0] for g in data["table"]["groups"]] == ["at tracing", "at freezing"]
     assert all(len(r) == 7 for r in data["table"]["rows"])
+
+
+def test_a_frozen_graph_and_its_opencv_rewrite_say_what_each_pass_did(opencv_pair, tmp_path):
+    """show_graphs(frozen.pb, frozen.opencv.pb): a "rewrite" diff; every node the rewrite
+    touched has a reason: grappler's work, or the pass of opencv_rewrite.PASSES that did it;
+    the page's fates, legend head, navigator homes and sentence are the rewrite's."""
+    from keras2pb import show_graphs
+    from keras2pb.graph.diff import REWRITE_ADDED, REWRITE_REMOVED
+    from keras2pb.graph.opencv_rewrite import PASSES
+
+    view = show_graphs(str(opencv_pair["frozen_pb"]), opencv_pair["opencv_pb"])
+    diff = view.diff
+    assert diff.kind == "rewrite" and diff.titles == ("rewrite_cnn.pb", "rewrite_cnn.opencv.pb")
+    removed = {c for c, st in zip(diff.left_category, diff.left_status, strict=True)
+               if st == "removed"}
+    assert removed == {"rw_identity", "rw_removed", "rw_merged"}
+    assert all(c == "" for c, st in zip(diff.left_category, diff.left_status, strict=True)
+               if st == "kept")
+    done = diff.rewritten
+    # BatchNorm after a Conv2D with a bias: its Mul became a depthwise convolution (and its
+    # filter was added), its add a BiasAdd; after the bias-free Conv2D grappler folded it
+    assert done["rw_muls_to_depthwise"] == 2 and done["rw_adds_to_bias_adds"] == 2
+    assert done["rw_mul_conv"] == 1 and done["rw_const"] > 0
+    ops = {n.name: n.op for n in opencv_pair["opencv_gd"].node}
+    for j, (name, reason) in enumerate(zip(ops, diff.right_reason, strict=True)):
+        if reason == "rw_muls_to_depthwise":
+            assert ops[name] in ("DepthwiseConv2dNative", "Const"), name
+        if not reason:
+            assert diff.right_status[j] == "kept", name
+    ((title, text),) = diff.sentences()
+    assert title == "Rewrite rewrite_cnn.pb → rewrite_cnn.opencv.pb"
+    n_rm = sum(diff.removed.values())
+    adds = PASSES["adds_to_bias_adds"][3]
+    assert text.startswith(f"{n_rm} nodes removed (") and f"{adds} 2" in text
+    data = _data_of(view.page)
+    assert [k for k, _ in data["categories"]] == [k for k, _ in REWRITE_REMOVED]
+    fates = [k for k, _ in data["fates"]]
+    assert fates == [k for k, _ in REWRITE_REMOVED] + ["kept"] + [k for k, _ in REWRITE_ADDED]
+    assert data["removedHead"] == "removed by the rewrite:"
+    assert set(data["nav"]) == set(fates) - {"kept"}
+    assert data["transitions"] == [{"title": title, "text": text}]
+    right = data["panes"][1]["n"]["f"]
+    assert [fates[f] for f in right].count("rw_adds_to_bias_adds") == 2
+    # the command line writes the same page: keras2pb show a.pb a.opencv.pb -o page.html
+    from keras2pb.cli import main
+
+    out = tmp_path / "page.html"
+    assert main(["show", str(opencv_pair["frozen_pb"]), str(opencv_pair["opencv_pb"]),
+                 "-o", str(out)]) == 0
+    assert _data_of(out.read_text(encoding="utf-8"))["transitions"] == data["transitions"]
+
+
+def test_rewrite_reasons_find_each_pass_by_its_mark():
+    """A pass is named from its mark: the op types it turns a node from and into, or the
+    name suffix of the nodes it adds (``_`` appended when taken); grappler's work from what
+    is left."""
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    from keras2pb.graph.diff import diff_graphs
+
+    def graph(nodes):
+        gd = GraphDef()
+        for name, op, inputs in nodes:
+            gd.node.add(name=name, op=op, input=inputs)
+        return clean_graph(gd)
+
+    left = graph([("x", "Placeholder", []), ("s", "Const", []), ("m", "Mul", ["x", "s"]),
+                  ("b", "Const", []), ("r", "Relu", ["m"]), ("add", "BiasAdd", ["r", "b"]),
+                  ("i", "Identity", ["add"]), ("out", "Softmax", ["i"])])
+    right = graph([("x", "Placeholder", []), ("m", "Const", []),
+                   ("r", "Relu", ["x"]), ("b", "Const", []),
+                   ("add/times_one/depthwise_filter_", "Const", []),
+                   ("add/times_one", "DepthwiseConv2dNative",
+                    ["r", "add/times_one/depthwise_filter_"]),
+                   ("add", "BiasAdd", ["add/times_one", "b"]), ("out", "Softmax", ["add"])])
+    diff = diff_graphs(left, right)
+    assert diff.kind == "rewrite"
+    why = dict(zip((n.name for n in right.nodes), diff.right_reason, strict=True))
+    assert why == {"x": "", "m": "rw_const", "r": "rw_input", "b": "",
+                   "add/times_one/depthwise_filter_": "rw_lone_bias_adds_to_depthwise",
+                   "add/times_one": "rw_lone_bias_adds_to_depthwise",
+                   "add": "rw_lone_bias_adds_to_depthwise", "out": "rw_input"}
+    gone = dict(zip((n.name for n in left.nodes), diff.left_category, strict=True))
+    assert gone["i"] == "rw_identity" and gone["s"] == "rw_removed"
+    # a training step on the left is no rewrite: its removals keep their training reasons
+    assert diff_graphs(graph([("v", "VarHandleOp", []), ("x", "Placeholder", [])]),
+                       graph([("x", "Placeholder", [])])).kind == "training"
+    # nor is another frozen model that shares only its input's name
+    other = graph([("x", "Placeholder", []), ("net/a", "Relu", ["x"]),
+                   ("net/b", "Softmax", ["net/a"])])
+    assert diff_graphs(left, other).kind == "training"

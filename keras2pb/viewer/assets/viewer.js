@@ -9,8 +9,8 @@ function legendItem(parent, fate, label) {
   var sw = h("span", "k2-swatch", item);
   sw.style.background = colours(fate)[0];
   if (isRemoved(fate)) sw.style.borderStyle = "dashed";
-  if (fateKey(fate) === "changed") sw.style.borderWidth = "2px";
-  if (fateKey(fate) === "input") sw.style.borderColor = "#009E73";
+  if (fateKind(fate) === "changed") sw.style.borderWidth = "2px";
+  if (fateKind(fate) === "input") sw.style.borderColor = "#009E73";
   item.appendChild(document.createTextNode(label));
   return item;
 }
@@ -155,8 +155,20 @@ function buildSide(main) {
   }
   h("div", "k2-sidehead", side, "Search results");
   h("ul", "", side).id = "k2-results";
-  var wide = window.innerWidth >= 1200 && state.changes.length;
+  state.sideAuto = true;  // open on a wide page until a person (or search) decides
+  autoSide();
+}
+
+// The side panel opens by itself on a page 1,200 px wide or more (re-checked when the page
+// is resized: a notebook's frame may still be narrow when the page starts).
+function autoSide() {
+  var side = document.getElementById("k2-side");
+  if (!side || !state.sideAuto) return false;
+  var wide = window.innerWidth >= 1200 && state.changes.length > 0;
+  if (side.hidden !== wide) return false;
   side.hidden = !wide;
+  state.panes.forEach(function (p) { if (p.selected >= 0) p.placeDetails(); });
+  return true;
 }
 
 function buildHelp() {
@@ -258,10 +270,11 @@ function main() {
   document.addEventListener("keydown", onKey);
   requestAnimationFrame(function () {
     state.firstPaintMs = performance.now();
+    if (autoSide() && !state.restored) firstView();
     askHeight();
     if (location.hash !== "#k2-cold") setTimeout(warmUp, 0);  // the benchmark's worst case
   });
-  window.addEventListener("resize", function () { firstView(); });
+  window.addEventListener("resize", function () { autoSide(); firstView(); });
 }
 
 main();

@@ -1,6 +1,7 @@
 /* base.js: the page's data, colours, marks and small helpers shared by every other file.
  * The page inlines the files in this order inside one function (see viewer/page.py):
- * base, panes, layout, details, navigate, export, then viewer.js (the page and its start).
+ * base, panes, layout, minimap, details, navigate, export, then viewer.js (the page and its
+ * start).
  * Everything from the graph is written with textContent / setAttribute: never as HTML. */
 "use strict";
 var SVGNS = "http://www.w3.org/2000/svg";
@@ -20,7 +21,15 @@ var PALETTE = {
   variable: ["#56B4E9", "#1d1d1d"], other: ["#9a9a9a", "#1d1d1d"],
   kept: ["#ffffff", "#1d2430"], changed: ["#009E73", "#ffffff"],
   input: ["#c6ebdc", "#0b3d2c"], added: ["#1d1d1d", "#ffffff"],
-  added_freeze: ["#332288", "#ffffff"], removed_freeze: ["#661100", "#ffffff"]
+  added_freeze: ["#332288", "#ffffff"], removed_freeze: ["#661100", "#ffffff"],
+  // a frozen graph and its rewrite (graph/diff.py REWRITE_*): grappler, then each pass
+  rw_merged: ["#E69F00", "#1d1d1d"], rw_identity: ["#9a9a9a", "#1d1d1d"],
+  rw_removed: ["#D55E00", "#ffffff"], rw_const: ["#009E73", "#ffffff"],
+  rw_mul_conv: ["#882255", "#ffffff"], rw_adds_to_bias_adds: ["#0072B2", "#ffffff"],
+  rw_muls_to_depthwise: ["#CC79A7", "#1d1d1d"],
+  rw_lone_bias_adds_to_depthwise: ["#56B4E9", "#1d1d1d"],
+  rw_one_pixel_depthwise: ["#F0E442", "#1d1d1d"], rw_added: ["#332288", "#ffffff"],
+  rw_input: ["#c6ebdc", "#0b3d2c"], rw_changed: ["#661100", "#ffffff"]
 };
 var NEUTRAL = ["#f3f5f9", "#1d2430"];
 var REMOVED = new Set(CATS.map(function (c) { return c[0]; }).concat(["removed_freeze"]));
@@ -36,6 +45,17 @@ function fateKey(f) { return f >= 0 ? FATES[f][0] : ""; }
 function fateText(f) { return f >= 0 ? FATES[f][1] : ""; }
 function colours(f) { return PALETTE[fateKey(f)] || NEUTRAL; }
 function isRemoved(f) { return f >= 0 && REMOVED.has(FATES[f][0]); }
+// What kind of mark fate f gets: "removed" (dashed), "changed" (thick border), "input"
+// (green double line), "added" (dark), "kept" or "" (no fate).
+var ADDED = new Set(["added", "added_freeze", "rw_added"]);
+function fateKind(f) {
+  var key = fateKey(f);
+  if (!key || key === "kept") return key;
+  if (REMOVED.has(key)) return "removed";
+  if (ADDED.has(key)) return "added";
+  if (key === "input" || key === "rw_input") return "input";
+  return "changed";
+}
 
 function h(tag, cls, parent, text) {
   var e = document.createElement(tag);

@@ -124,10 +124,10 @@ Pane.prototype.boxSize = function (id) {
 Pane.prototype.scopeSub = function (i) {
   var sub = fmt(this.sc.cnt[i]) + " nodes", fc = this.sc.fc[i], rm = 0, ch = 0, ad = 0;
   for (var k = 0; k < fc.length; k += 2) {
-    var key = fateKey(fc[k]);
-    if (REMOVED.has(key)) rm += fc[k + 1];
-    else if (key === "changed") ch += fc[k + 1];
-    else if (key === "added" || key === "added_freeze") ad += fc[k + 1];
+    var kind = fateKind(fc[k]);
+    if (kind === "removed") rm += fc[k + 1];
+    else if (kind === "changed") ch += fc[k + 1];
+    else if (kind === "added") ad += fc[k + 1];
   }
   if (rm) sub += " \u00b7 " + fmt(rm) + " removed";
   if (ch) sub += " \u00b7 " + fmt(ch) + " changed";
@@ -224,8 +224,9 @@ Pane.prototype.render = function (vis) {
   var d = this.d;
   this.counts.textContent = fmt(d.nNodes) + " nodes \u00b7 " + fmt(d.nOpTypes)
     + " op types \u00b7 " + fmt(vis.boxes.size) + " boxes";
-  this.say("Click: open a box (its frame's title closes it), an op's details \u00b7 "
-    + Math.round(this.layoutMs) + " ms");
+  this.say("Click: open a box or an op's details \u00b7 " + Math.round(this.layoutMs) + " ms");
+  this.status.title = "A click on a closed box opens it (in the linked panes too); a click on "
+    + "an open box's frame title closes it; a click on an op shows its details.";
   clearMarks();
   if (this.matches) this.markMatches();
   if (this.selected >= 0) this.markSelected();
@@ -298,24 +299,24 @@ Pane.prototype.drawBox = function (layer, id, nd) {
   for (var k = 0; k < fc.length; k += 2) {
     cls += " k2-f-" + fateKey(fc[k]);
     if (isRemoved(fc[k])) cls += isOp ? "" : " k2-has-removed";
-    var key = fateKey(fc[k]);
-    if (!isOp && (key === "added" || key === "added_freeze")) cls += " k2-has-added";
+    if (!isOp && fateKind(fc[k]) === "added") cls += " k2-has-added";
   }
   if (fc.length > 2) cls += " k2-mixed";
   if (isRemoved(uniform)) cls += " k2-removed";
-  if (isOp && (fateKey(uniform) === "added" || fateKey(uniform) === "added_freeze")) {
-    cls += " k2-added";
-  }
+  if (isOp && fateKind(uniform) === "added") cls += " k2-added";
   if (this.hubs && this.hubs.has(id)) cls += " k2-hub";
   var grp = s("g", { "class": cls, "data-id": id }, layer);
   if (!isOp) s("rect", { "class": "k2-shadow", x: x + 3, y: y + 3, width: nd.width,
                          height: nd.height, rx: 5 }, grp);
   var body = s("rect", { "class": "k2-body", x: x, y: y, width: nd.width, height: nd.height,
                          rx: isOp ? 10 : 5, fill: col[0] }, grp);
-  var fk = fateKey(uniform);
+  var fk = fateKind(uniform);
   if (isRemoved(uniform)) body.setAttribute("stroke-dasharray", "4 2");
   if (fk === "changed") body.setAttribute("stroke-width", "3");
-  if (fk === "input") { body.setAttribute("stroke", "#009E73"); body.setAttribute("stroke-width", "2.5"); }
+  if (fk === "input") {
+    body.setAttribute("stroke", "#009E73");
+    body.setAttribute("stroke-width", "2.5");
+  }
   var rows = isOp ? this.chipRows(i) : [];
   var mid = isOp ? y + 16 * fs : y + 17 * fs;
   var t1 = s("text", { x: nd.x, y: mid - 3 * fs, "text-anchor": "middle", fill: col[1],

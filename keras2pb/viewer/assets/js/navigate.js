@@ -14,8 +14,15 @@ Pane.prototype.fieldText = function (i, field) {
 };
 
 Pane.prototype.markMatches = function () {
-  var marked = new Set(), self = this;
-  if (this.matches) this.matches.forEach(function (i) { marked.add(self.shownBox(i)); });
+  var self = this, memo = this.matchMemo, marked;
+  // the boxes showing the matches, remembered for the same matches in the same view
+  if (memo && memo[0] === this.matches && memo[1] === this.code) {
+    marked = memo[2];
+  } else {
+    marked = new Set();
+    if (this.matches) this.matches.forEach(function (i) { marked.add(self.shownBox(i)); });
+    this.matchMemo = [this.matches, this.code, marked];
+  }
   var boxes = this.vp.querySelectorAll(".k2-box"), count = 0;
   for (var k = 0; k < boxes.length; k++) {
     var on = marked.has(boxes[k].getAttribute("data-id"));
@@ -226,7 +233,9 @@ function openChange(k) {
   state.panes.forEach(function (q) { q.markMatches(); });
   var items = document.querySelectorAll("#k2-changes .k2-change");
   for (var j = 0; j < items.length; j++) items[j].classList.toggle("k2-on", j === k);
-  if (items[k]) items[k].scrollIntoView({ block: "nearest" });
+  // scrolled to after this task: scrolling now would make the browser lay out the page
+  // (with the panes just redrawn) before it paints
+  if (items[k]) setTimeout(function () { items[k].scrollIntoView({ block: "nearest" }); }, 0);
   var status = document.getElementById("k2-change-status");
   if (status) {
     status.textContent = "change " + (k + 1) + " of " + n + ": " + fmt(g.nodes.length) + " \u00d7 "
@@ -239,6 +248,7 @@ function openChange(k) {
 function openSide(on) {
   var side = document.getElementById("k2-side");
   if (!side) return;
+  state.sideAuto = false;
   side.hidden = !on;
   var btn = document.getElementById("k2-side-btn");
   if (btn) btn.setAttribute("aria-pressed", on ? "true" : "false");

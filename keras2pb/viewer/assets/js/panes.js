@@ -307,7 +307,8 @@ Pane.prototype.apply = function () {
 };
 
 Pane.prototype.size = function () {
-  return [this.canvas.clientWidth || 600, this.canvas.clientHeight || 400];
+  this.lastSize = [this.canvas.clientWidth || 600, this.canvas.clientHeight || 400];
+  return this.lastSize;
 };
 
 // The smallest scale at which labels are legible: 14 px in projector mode.
