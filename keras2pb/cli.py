@@ -224,8 +224,9 @@ def _cmd_show(args: argparse.Namespace) -> None:
     from .fileio import check_output
     from .viewer import write_html
 
-    check_output(args.output, inputs=_with_sidecars(args.graphs))
-    path = write_html(args.graphs, args.output, titles=args.titles)
+    check_output(args.output, inputs=[*_with_sidecars(args.graphs),
+                                       *([args.drift] if args.drift else [])])
+    path = write_html(args.graphs, args.output, titles=args.titles, drift_path=args.drift)
     print(visible(f"wrote {path}"))
 
 
@@ -315,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "inference trace, frozen graph)")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
     p.add_argument("--titles", nargs="+", help="pane titles")
+    p.add_argument("--drift", metavar="REPORT.json",
+                   help="per-node drift report of the frozen graph (keras2pb verify MODEL "
+                   "GRAPH.pb --per-node --json): colour its nodes by drift, mark the first "
+                   "divergence")
     p.set_defaults(func=_cmd_show)
 
     p = sub.add_parser("check", parents=[common],

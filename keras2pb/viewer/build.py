@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..fileio import atomic_write_text
 from ..graph.diff import REWRITE_REMOVED, NodeDiff, StageDiff, diff_graphs, diff_stages, twins
@@ -18,6 +18,7 @@ from .payload import (
     NAV_STAGES,
     REWRITE_FATES,
     borrow_shapes,
+    check_drift,
     chips_of,
     diff_table,
     gc_paused,
@@ -33,17 +34,21 @@ if TYPE_CHECKING:
     from tensorflow.core.framework.graph_pb2 import GraphDef
 
 
-def single_page(graph_def: GraphDef, title: str = "graph") -> str:
-    """Return the viewer page for one graph (no diff). In: a GraphDef and its title."""
+def single_page(graph_def: GraphDef, title: str = "graph",
+                drift: dict[str, Any] | None = None) -> str:
+    """Return the viewer page for one graph (no diff). In: a GraphDef, its title and
+    optionally a per-node drift report's dict of it (its nodes coloured by drift, the first
+    divergence marked: ``payload.drift_overlay``)."""
     with gc_paused():
         pg = prepare(graph_def, title)
         chips = chips_of(pg.graph, None, {})
-        return page_html([pane_data(pg, chips=chips)], title)
+        return page_html([pane_data(pg, chips=chips, drift=drift)], title)
 
 
 def side_by_side_page(left: GraphDef, right: GraphDef,
                       titles: tuple[str, ...] | list[str] = ("training step", "frozen graph"),
                       inference: GraphDef | None = None,
+                      drift: dict[str, Any] | None = None,
                       ) -> tuple[str, NodeDiff | StageDiff]:
     """Return the comparison page with the diff marked, and the diff itself.
 
@@ -55,14 +60,17 @@ def side_by_side_page(left: GraphDef, right: GraphDef,
     carry a chip per variable (a constant in the frozen graph); a sentence per transition
     says it in words. When the left graph is already frozen (``right`` a rewrite of it, e.g.
     ``freeze(for_opencv=True)``), each node says what the rewrite did (grappler, or which
-    pass of ``opencv_rewrite.PASSES``), with the same colours and navigator.
+    pass of ``opencv_rewrite.PASSES``), with the same colours and navigator. ``drift``, a
+    per-node drift report's dict of the frozen graph, colours the frozen pane's nodes by
+    drift instead (the left pane of a rewrite, else the right one).
     """
     with gc_paused():
-        return _side_by_side_page(left, right, tuple(titles), inference)
+        return _side_by_side_page(left, right, tuple(titles), inference, drift)
 
 
 def _side_by_side_page(left: GraphDef, right: GraphDef, titles: tuple[str, ...],
-                       inference: GraphDef | None) -> tuple[str, NodeDiff | StageDiff]:
+                       inference: GraphDef | None, drift: dict[str, Any] | None = None,
+                       ) -> tuple[str, NodeDiff | StageDiff]:
     lp = prepare(left, titles[0])
     left_shapes = any(n.shape for n in lp.graph.nodes)
     rp = prepare(right, titles[-1], shapes=not left_shapes)
@@ -99,10 +107,11 @@ def _side_by_side_page(left: GraphDef, right: GraphDef, titles: tuple[str, ...],
     captions = ([sentences[0]["text"], " ".join(s["title"] + ": " + s["text"]
                                                 for s in sentences),
                  sentences[-1]["text"]] if len(prepared) == 3 else [diff.summary()] * 2)
+    frozen = 0 if rewrite else len(prepared) - 1
     panes = [pane_data(p, f, link, chips_of(p.graph, None if rewrite else f, sizes), role,
-                       caption)
-             for p, f, link, role, caption in zip(prepared, fates, links, roles, captions,
-                                                   strict=True)]
+                       caption, drift if k == frozen else None)
+             for k, (p, f, link, role, caption) in enumerate(
+                 zip(prepared, fates, links, roles, captions, strict=True))]
     title = " → ".join(titles)
     extra = {"fates": REWRITE_FATES, "categories": REWRITE_REMOVED} if rewrite else {}
     return page_html(panes, title, diff.summary(), diff_table(diff),
@@ -111,15 +120,17 @@ def _side_by_side_page(left: GraphDef, right: GraphDef, titles: tuple[str, ...],
                      transitions=sentences, nav=nav, fate_texts=texts, **extra), diff
 
 
-def write_html(paths: list[str], output_path: str, titles: list[str] | None = None) -> Path:
+def write_html(paths: list[str], output_path: str, titles: list[str] | None = None,
+               drift_path: str | None = None) -> Path:
     """Write the viewer page for one, two or three ``.pb`` files to a standalone HTML file.
 
     In: one graph; or two (a training step and its frozen graph, or a frozen graph and its
     rewrite, e.g. ``--for-opencv``); or training step, inference trace and frozen graph
     (three panes, a sentence per transition); the output path,
-    optional titles (default: the file names). Out: the written path (atomically replaced).
-    Raises Keras2pbError for a missing or bad graph file, a wrong number of paths, or an
-    unwritable output.
+    optional titles (default: the file names), and optionally a per-node drift report
+    (``keras2pb verify --per-node --json`` output) of the frozen graph to overlay. Out: the
+    written path (atomically replaced). Raises Keras2pbError for a missing or bad graph or
+    drift file, a wrong number of paths, or an unwritable output.
     """
     from ..errors import Keras2pbError
     from ..graph.reading import read_graph_def
@@ -130,11 +141,38 @@ def write_html(paths: list[str], output_path: str, titles: list[str] | None = No
     titles = list(titles) if titles else [Path(p).name for p in paths]
     if len(titles) != len(paths):
         raise Keras2pbError(f"got {len(titles)} titles for {len(paths)} graphs")
+    drift = read_drift(drift_path) if drift_path is not None else None
     graphs = [read_graph_def(p, light=True) for p in paths]
     if len(graphs) == 1:
-        page = single_page(graphs[0], titles[0])
+        page = single_page(graphs[0], titles[0], drift)
     elif len(graphs) == 2:
-        page, _ = side_by_side_page(graphs[0], graphs[1], titles)
+        page, _ = side_by_side_page(graphs[0], graphs[1], titles, drift=drift)
     else:
-        page, _ = side_by_side_page(graphs[0], graphs[2], titles, inference=graphs[1])
+        page, _ = side_by_side_page(graphs[0], graphs[2], titles, inference=graphs[1],
+                                    drift=drift)
     return atomic_write_text(output_path, page)
+
+
+def read_drift(path: str) -> dict[str, Any]:
+    """Read a per-node drift report (JSON, ``keras2pb verify --per-node --json``) and check
+    its shape. Raises Keras2pbError naming the file when it is missing, not JSON or not
+    such a report."""
+    import json
+
+    from ..errors import Keras2pbError
+
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            report = json.load(f)
+    except OSError as e:
+        raise Keras2pbError(f"{path}: cannot read the drift report "
+                            f"({e.strerror or e.__class__.__name__})") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Keras2pbError(f"{path}: not a JSON drift report ({e})".splitlines()[0]) from None
+    try:
+        check_drift(report)
+    except ValueError as e:
+        raise Keras2pbError(f"{path}: {e}") from None
+    return report
+

@@ -30,7 +30,8 @@ def _asset(name: str) -> str:
 
 #: The viewer's scripts, inlined in this order inside one function (they share its scope).
 VIEWER_SCRIPTS = ("js/base.js", "js/panes.js", "js/layout.js", "js/minimap.js",
-                  "js/details.js", "js/navigate.js", "js/export.js", "viewer.js")
+                  "js/details.js", "js/navigate.js", "js/export.js", "js/drift.js",
+                  "viewer.js")
 
 
 @cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -103,14 +104,17 @@ class _Table:
 def pane_data(pg: PreparedGraph, fates: list[int] | None = None,
               twins: list[list[int] | None] | None = None,
               chips: dict[int, list[list[Any]]] | None = None,
-              role: str = "", caption: str = "") -> dict[str, Any]:
+              role: str = "", caption: str = "",
+              drift: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the JSON-ready data of one pane (column arrays; see ``assets/js/panes.js``).
 
     In: a PreparedGraph; optionally per node its fate (an index into FATES, -1: none, see
     :func:`stage_fates`), per other pane the index of each node's twin there (the same node,
     see :func:`diff.twins`; -1: none; None: not linked directly), the chips of the ops that
     read variables (see :func:`chips_of`), the pane's role ("training", "trace", "frozen")
-    and the caption its exports carry. Out: a dict of plain lists, strings and numbers.
+    and the caption its exports carry; optionally a per-node drift report's dict (see
+    :func:`drift_overlay`: column ``dr``, and ``drift``). Out: a dict of plain lists, strings
+    and numbers.
     """
     g, hier = pg.graph, pg.hier
     ops, shapes, attrs = _Table(), _Table(), _Table()
@@ -134,8 +138,12 @@ def pane_data(pg: PreparedGraph, fates: list[int] | None = None,
         cols["fd"].append(1 if n.is_folded else 0)
         cols["cc"].append(n.n_control)
     cols["f"] = list(fates) if fates is not None else [-1] * len(g.nodes)
+    overlay = None
+    if drift is not None:
+        cols["dr"], overlay = drift_overlay(g, drift)
     scopes = hier.scopes
     return {
+        "drift": overlay,
         "title": pg.title,
         "role": role,
         "caption": caption,
@@ -161,6 +169,74 @@ def pane_data(pg: PreparedGraph, fates: list[int] | None = None,
         },
         "expanded": sorted(pg.expanded),
     }
+
+
+def drift_overlay(graph: CleanGraph, report: dict[str, Any]
+                  ) -> tuple[list[float | None], dict[str, Any]]:
+    """The drift column of a pane and its summary, from a per-node drift report's dict
+    (``DriftReport.to_dict()``, what ``keras2pb verify --per-node --json`` prints).
+
+    Per node of ``graph`` (matched by name with the report's frozen-graph nodes): its largest
+    ``max_rel_diff`` over the report's pairs; ``None`` where no pair compared it; ``-1`` where
+    a side is not finite (NaN or inf: the worst). The summary: the first divergence's node
+    index (-1: none or not in this graph) and name, its numbers and pair, the tolerance range
+    and the number of nodes matched. Raises ValueError when the dict is not such a report.
+    """
+    check_drift(report)
+    worst: dict[str, float] = {}
+    for pair in report["pairs"]:
+        for n in pair["nodes"]:
+            rel = n.get("max_rel_diff")
+            value = float("inf") if rel is None else float(rel)
+            if value > worst.get(n["node"], -1.0):
+                worst[n["node"]] = value
+    column: list[float | None] = []
+    for n in graph.nodes:
+        v = worst.get(n.name)
+        column.append(None if v is None else (-1 if v == float("inf") else v))
+    first = report.get("first_divergence") or None
+    index = {n.name: i for i, n in enumerate(graph.nodes)}
+    summary: dict[str, Any] = {
+        "matched": sum(v is not None for v in column),
+        "first": index.get(first["node"], -1) if first else -1,
+        "firstNode": first.get("node") if first else None,
+        "firstInfo": {k: _finite_or_text(first.get(k))
+                      for k in ("max_abs_diff", "max_rel_diff", "tolerance", "reference",
+                                "runtime")} if first else None,
+        "rtol": report.get("rtol"), "atol": report.get("atol"),
+    }
+    return column, summary
+
+
+def _finite_or_text(v: Any) -> Any:
+    """``v`` when JSON can carry it (a finite number, a string), else None."""
+    if isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                              and math.isfinite(v)):
+        return v
+    return None
+
+
+def check_drift(report: Any) -> None:
+    """Raise ValueError when ``report`` is not a per-node drift report's dict."""
+    pairs = report.get("pairs") if isinstance(report, dict) else None
+    if not isinstance(pairs, list):
+        raise ValueError("not a per-node drift report (no 'pairs' list; make one with "
+                         "keras2pb verify MODEL GRAPH.pb --per-node --json)")
+    first = report.get("first_divergence")
+    if first is not None and not (isinstance(first, dict) and isinstance(first.get("node"),
+                                                                          str)):
+        raise ValueError("not a per-node drift report ('first_divergence' has no node)")
+    for pair in pairs:
+        nodes = pair.get("nodes") if isinstance(pair, dict) else None
+        if not isinstance(nodes, list):
+            raise ValueError("not a per-node drift report (a pair without a 'nodes' list)")
+        for n in nodes:
+            rel = n.get("max_rel_diff") if isinstance(n, dict) else None
+            if (not isinstance(n, dict) or not isinstance(n.get("node"), str)
+                    or not (rel is None or (isinstance(rel, (int, float))
+                                            and not isinstance(rel, bool)))):
+                raise ValueError("not a per-node drift report (a node without a name or "
+                                 "a numeric max_rel_diff)")
 
 
 def scope_fates(pg: PreparedGraph, fates: list[int] | None) -> list[list[int]]:

@@ -719,3 +719,59 @@ def test_minimap_shows_a_graph_larger_than_its_pane(browser, stages_page):
     assert not frame.evaluate(state, 0)["shown"]
     assert frame.evaluate("() => __k2pb.errors") == []
     page.close()
+
+
+def test_drift_overlay_marks_the_first_divergence_and_jumps_to_it(browser, mnist_pair,
+                                                                  tmp_path):
+    """A weight of conv2 nudged in the Keras model (the .pb keeps the old one): the report
+    finds conv2's convolution; the page colours the frozen pane by drift, marks that node
+    (or the closed scope holding it) and its button frames it."""
+    from keras2pb import per_node_drift, show_graphs
+
+    model = mnist_pair["model"]
+    kernel = model.get_layer("conv2").kernel
+    saved = kernel.numpy()
+    nudged = saved.copy()
+    nudged[2, 0, 11, 30] += 0.5
+    kernel.assign(nudged)
+    try:
+        report = per_node_drift(model, mnist_pair["frozen_pb"])
+    finally:
+        kernel.assign(saved)
+    first = report.first_divergence["node"]
+    assert first.endswith("conv2_1/convolution"), first
+    view = show_graphs(mnist_pair["train_gd"], mnist_pair["infer_gd"], mnist_pair["frozen_gd"],
+                       titles=STAGES, drift=report)
+    path = tmp_path / "drift.html"
+    path.write_text(view.page, encoding="utf-8")
+    page, requests, dialogs = open_page(browser, path, width=1500, height=800)
+    frame = wait_ready(page)
+    frozen = '.k2-pane[data-pane="2"]'
+    assert frame.evaluate("() => __k2pb.panes[2].fullName(__k2pb.panes[2].d.drift.first)") \
+        == first
+    # coloured by drift only in the frozen pane; the first divergence (or its scope) marked
+    assert frame.locator(f"{frozen} .k2-drift").count() > 0
+    assert frame.locator('.k2-pane[data-pane="0"] .k2-drift').count() == 0
+    assert frame.locator(f"{frozen} .k2-diverged").count() == 1
+    assert frame.locator(".k2-legend-drift").count() == 1
+    assert frame.locator('.k2-legend-item[data-mark="diverged"]').count() == 1
+    # the button opens its scopes, selects and frames it
+    frame.locator(f"{frozen} .k2-goto-diverged").click()
+    box = frame.evaluate("() => __k2pb.panes[2].shownBox(__k2pb.panes[2].d.drift.first)")
+    assert box == "n" + str(frame.evaluate("() => __k2pb.panes[2].d.drift.first"))
+    sel = f'{frozen} .k2-box.k2-op.k2-diverged[data-id="{box}"]'
+    frame.wait_for_selector(sel, timeout=30_000)
+    assert frame.evaluate(BOX_IN_VIEW, sel) == [box]
+    assert frame.evaluate("() => __k2pb.panes[2].selected") == int(box[1:])
+    assert float(frame.locator(sel).get_attribute("data-drift")) > 1e-3
+    assert "first divergence: " + first in frame.locator(f"{frozen} .k2-status").inner_text()
+    # the side panel's line jumps there too (after the view moved away)
+    frame.locator(f"{frozen} .k2-reset").click()
+    frame.locator("#k2-drift-list .k2-drift-first").click()
+    frame.wait_for_selector(sel, timeout=30_000)
+    assert frame.evaluate(BOX_IN_VIEW, sel) == [box]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "drift_overlay.png"))
+    assert frame.evaluate("() => __k2pb.errors") == []
+    assert outside_requests(requests) == [] and dialogs == []
+    page.close()

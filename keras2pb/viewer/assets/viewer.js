@@ -41,6 +41,7 @@ function buildLegend(top) {
   if (chips[0]) markItem(legend, "chip-var", "variable (read at run time)");
   if (chips[1]) markItem(legend, "chip-const", "constant made by freezing");
   if (present.size) markItem(legend, "bar", "bar: a mixed box's fates in proportion");
+  driftLegend(legend);
   markItem(legend, "scope", "closed scope (click)");
   if (state.panes.length > 1) markItem(legend, "twin", "same node, other pane");
   markItem(legend, "match", "search / change");
@@ -148,6 +149,7 @@ function buildTable(bar) {
 function buildSide(main) {
   var side = h("div", "", main);
   side.id = "k2-side";
+  driftSide(side);
   if (state.changes.length) {
     h("div", "k2-sidehead", side, "Changes");
     h("div", "k2-sidenote", side, "").id = "k2-change-status";

@@ -1,7 +1,7 @@
 /* base.js: the page's data, colours, marks and small helpers shared by every other file.
  * The page inlines the files in this order inside one function (see viewer/page.py):
- * base, panes, layout, minimap, details, navigate, export, then viewer.js (the page and its
- * start).
+ * base, panes, layout, minimap, details, navigate, export, drift, then viewer.js (the page
+ * and its start).
  * Everything from the graph is written with textContent / setAttribute: never as HTML. */
 "use strict";
 var SVGNS = "http://www.w3.org/2000/svg";
