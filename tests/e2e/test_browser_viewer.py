@@ -770,6 +770,10 @@ def test_drift_overlay_marks_the_first_divergence_and_jumps_to_it(browser, mnist
     frame.locator("#k2-drift-list .k2-drift-first").click()
     frame.wait_for_selector(sel, timeout=30_000)
     assert frame.evaluate(BOX_IN_VIEW, sel) == [box]
+    # an SVG export of the frozen pane keeps the colours and says what they mean
+    svg = frame.evaluate("() => __k2pb.panes[2].svgText()")
+    ET.fromstring(svg)
+    assert "drift (max rel. diff, log)" in svg and "first divergence" in svg
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "drift_overlay.png"))
     assert frame.evaluate("() => __k2pb.errors") == []

@@ -245,7 +245,9 @@ function main() {
   buildChanges();
   var top = document.getElementById("k2-top");
   if (DATA.summary || (DATA.transitions || []).length) buildSentences(top);
-  if (DATA.panes.some(function (d) { return d.n.f.some(function (f) { return f >= 0; }); })) {
+  if (DATA.panes.some(function (d) {
+    return d.drift || d.n.f.some(function (f) { return f >= 0; });
+  })) {
     buildLegend(top);
   }
   buildControls(top);

@@ -71,10 +71,12 @@ Pane.prototype.drawBox = function (layer, id, nd) {
     grp.querySelectorAll(":scope > text").forEach(function (t) { t.setAttribute("fill", col[1]); });
   }
   if (first) {
+    // a red ring around the box (its fill may be dark red) and a label to its right
     grp.classList.add("k2-diverged");
-    var body = grp.querySelector("rect.k2-body"), fs = fontScale();
-    var x = +body.getAttribute("x"), y = +body.getAttribute("y");
-    var tag = s("text", { "class": "k2-diverged-tag", x: x, y: y - 4 * fs,
+    var fs = fontScale(), x = nd.x - nd.width / 2, y = nd.y - nd.height / 2;
+    s("rect", { "class": "k2-diverged-ring", x: x - 4, y: y - 4, width: nd.width + 8,
+                height: nd.height + 8, rx: isOp ? 13 : 8, fill: "none" }, grp);
+    var tag = s("text", { "class": "k2-diverged-tag", x: x + nd.width + 8, y: nd.y + 3 * fs,
                           "font-size": (10 * fs).toFixed(1) }, grp);
     tag.textContent = isOp ? "first divergence" : "first divergence inside";
   }

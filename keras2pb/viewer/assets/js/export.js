@@ -34,6 +34,10 @@ Pane.prototype.legendNow = function () {
   }
   if (this.vp.querySelector(".k2-stack")) out.push(["mark", "bar", "bar: share of the box's nodes"]);
   if (this.vp.querySelector(".k2-scope")) out.push(["mark", "scope", "shadowed box: a closed scope"]);
+  if (this.vp.querySelector(".k2-drift")) {
+    out.push(["drift", 0, "drift (max rel. diff, log): 1e-8 .. 1"]);
+  }
+  if (this.vp.querySelector(".k2-diverged")) out.push(["mark", "diverged", "first divergence"]);
   return out;
 };
 
@@ -88,6 +92,15 @@ Pane.prototype.svgText = function () {
       var look = CHIP[item[1]];
       s("rect", { x: x, y: y + 1, width: 16, height: 9, rx: 2, fill: look[0], stroke: look[1],
                   "stroke-dasharray": item[1] ? "" : "3 1.5" }, head);
+    } else if (item[0] === "drift") {  // the scale, in five steps (js/drift.js)
+      for (var j = 0; j < 5; j++) {
+        s("rect", { x: x + j * 3, y: y, width: 3, height: 11,
+                    fill: driftColours(Math.pow(10, DRIFT_LO + j / 4 * (DRIFT_HI - DRIFT_LO)))[0]
+                  }, head);
+      }
+    } else if (item[1] === "diverged") {
+      s("rect", { x: x, y: y, width: 11, height: 11, fill: "#ffffff", stroke: "#c00000",
+                  "stroke-width": 2.5 }, head);
     } else {
       s("rect", { x: x, y: y, width: 11, height: 11, fill: "#c9d3e3", stroke: "#4f6d99" }, head);
     }
