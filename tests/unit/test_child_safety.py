@@ -162,3 +162,17 @@ def test_a_child_has_a_memory_limit(monkeypatch):
     assert _child_print(code) == str(3000 * 2**20)
     monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "0")  # 0: no limit
     assert _child_print(code) == str(-1)
+
+
+def test_a_crash_names_the_memory_limit_it_may_have_hit(monkeypatch):
+    """Past RLIMIT_AS TensorFlow dies of a signal: the error says the limit and how to raise
+    it (it blamed the inputs only)."""
+    kill = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "3000")
+    with pytest.raises(Keras2pbError, match=r"crashed \(SIGSEGV\); or it needed more than "
+                                            r"the child's memory limit of 3,000 MB \(raise "
+                                            r"KERAS2PB_CHILD_MEMORY_MB"):
+        run_child(["-c", kill], path="x.pb", crashed="crashed ({signal})")
+    monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "0")
+    with pytest.raises(Keras2pbError, match=r"crashed \(SIGSEGV\)$"):
+        run_child(["-c", kill], path="x.pb", crashed="crashed ({signal})")
