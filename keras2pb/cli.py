@@ -106,14 +106,33 @@ def _read_inputs(path: str) -> Any:
             return np.load(p, allow_pickle=False)
         with np.load(p, allow_pickle=False) as data:
             for name in data.files:
+                info = data.zip.getinfo(f"{name}.npy")
+                _check_inflation(info, p, name)
                 with data.zip.open(f"{name}.npy") as f:
-                    _check_npy_header(f, data.zip.getinfo(f"{name}.npy").file_size, p, name)
+                    _check_npy_header(f, info.file_size, p, name)
             arrays = {k: data[k] for k in data.files}
     except (ValueError, OSError, EOFError, MemoryError, zipfile.BadZipFile, KeyError) as exc:
         raise Keras2pbError(f"not a readable .npy/.npz file: {one_line(exc, 200)}", p) from exc
     if list(arrays) == ["arr_0"]:  # np.savez(f, array): one unnamed array
         return arrays["arr_0"]
     return arrays
+
+
+#: An .npz member may inflate at most this many times its compressed size once it is over
+#: INFLATION_FLOOR bytes: real inputs compress a few times; a 2 MB file of zeros that inflates
+#: to 2 GiB (a reviewer's "archive bomb", 12 GB of memory in predict) is refused.
+MAX_INFLATION = 100
+INFLATION_FLOOR = 64 * 2**20
+
+
+def _check_inflation(info: Any, path: Any, name: str) -> None:
+    """Refuse an .npz member that inflates past MAX_INFLATION times its stored size."""
+    stored = max(info.compress_size, 1)
+    if info.file_size > INFLATION_FLOOR and info.file_size > MAX_INFLATION * stored:
+        raise Keras2pbError(f"array {name!r} inflates from {info.compress_size:,} to "
+                            f"{info.file_size:,} bytes (over {MAX_INFLATION} times): refusing "
+                            "a compressed archive that large; save the inputs with np.save or "
+                            "np.savez (uncompressed)", path)
 
 
 def _check_npy_header(f: Any, size: int, path: Any, name: str | None = None) -> None:

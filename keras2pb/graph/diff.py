@@ -52,6 +52,14 @@ _REWRITE_LABELS = dict(REWRITE_REMOVED + REWRITE_ADDED)
 _CONVS = ("Conv2D", "DepthwiseConv2dNative", "MatMul", "Conv3D")
 
 
+def bytes_text(n: int) -> str:
+    """``656 B``, ``1.3 kB``, ``0.90 MB`` (MB from 100 kB on): decimal units, as the page's
+    ``bytesText`` writes them."""
+    if n < 1000:
+        return f"{n:,} B"
+    return f"{n / 1000:.1f} kB" if n < 100_000 else f"{n / 1e6:.2f} MB"
+
+
 def nodes_word(n: int) -> str:
     """"node" or "nodes", for ``n`` of them."""
     return "node" if n == 1 else "nodes"
@@ -473,7 +481,7 @@ class StageDiff:
             if all(size for _, _, size in self.constants):
                 weights = sum(element_count(shape) for _, shape, _ in self.constants)
                 size = sum(size for _, _, size in self.constants)
-                text += f" ({weights:,} weights, {size / 1e6:.2f} MB)"
+                text += f" ({weights:,} weights, {bytes_text(size)})"
             text += " became constants inside the .pb"
         others = sum(v for key, v in f.changed.items() if not key.endswith("→Const"))
         if others:

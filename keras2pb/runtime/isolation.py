@@ -208,7 +208,13 @@ def run_child(args: Sequence[str], *, path: str | os.PathLike, crashed: str,
         _stop(proc, grace=5)
         raise
     if proc.returncode < 0:
-        raise Keras2pbError(crashed.format(signal=signal_name(proc.returncode)), path)
+        message = crashed.format(signal=signal_name(proc.returncode))
+        memory = _memory_bytes()
+        if memory:  # past RLIMIT_AS, an allocation fails and TensorFlow dies of a signal too
+            message += (f"; or it needed more than the child's memory limit of "
+                        f"{memory // 2**20:,} MB (raise {MEMORY_ENV}, 0 for no limit, only for "
+                        "a graph you trust)")
+        raise Keras2pbError(message, path)
     return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
 
 

@@ -41,6 +41,14 @@ class OpenVinoModel:
         self.path = Path(pb_path)
         signature = require_signature(self.path)
         self.version = ov.get_version().split("-")[0]
+        text = [i.name for i in signature.inputs if i.dtype in ("string", "object", "str")]
+        if text or signature.extra.get("table_initializer"):
+            what = f"a string input {text[0]!r}" if text else "lookup tables"
+            raise Keras2pbError(f"OpenVINO's TensorFlow reader takes no string tensors or lookup "
+                                f"tables, and this graph has {what} (TextVectorization, "
+                                "StringLookup, IntegerLookup): run the .pb in TensorFlow "
+                                "(keras2pb.load), or keep the lookup outside the model and "
+                                "freeze the model that takes token ids", self.path)
         self.input_names = [i.name for i in signature.inputs]
         self._inputs = {i.name: i for i in signature.inputs}
         outputs = [o.tensor for o in signature.outputs]

@@ -92,3 +92,18 @@ def test_per_node_drift_against_tensorflow(runtime_zoo):
     assert report.first_divergence is None
     assert json.loads(json.dumps(report.to_dict(), allow_nan=False))["pairs"][1]["runtime"] \
         == "openvino"
+
+
+@pytest.mark.parametrize("make", ["string_lookup_model", "integer_lookup_model"])
+def test_text_models_are_refused_with_the_way_out(make, tmp_path):
+    """OpenVINO's TensorFlow reader has no strings or lookup tables: one line saying so and
+    where the .pb does run (the zoo's text rows said "TypeError: data type 'string' not
+    understood" or a converter report)."""
+    from keras2pb import freeze
+    from tests.helpers import feature_zoo
+
+    model = getattr(feature_zoo, make)()
+    freeze(model, tmp_path / "text.pb")
+    with pytest.raises(Keras2pbError, match=r"text\.pb: OpenVINO's TensorFlow reader takes no "
+                                            r"string tensors or lookup tables.*keras2pb\.load"):
+        OpenVinoModel(tmp_path / "text.pb")

@@ -41,9 +41,9 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
                                                "IntegerLookup behind a float input")
        for col in ("opencv-onnx", "onnx")},
     # OpenVINO's own reasons (issue 23's runtime): no string tensors, no lookup tables
-    ("TextVectorization", "openvino"): "string",
-    ("StringLookup", "openvino"): "string",
-    ("IntegerLookup behind a float input", "openvino"): "OpenVINO could not read the graph",
+    ("TextVectorization", "openvino"): "no string tensors or lookup tables",
+    ("StringLookup", "openvino"): "no string tensors or lookup tables",
+    ("IntegerLookup behind a float input", "openvino"): "no string tensors or lookup tables",
 }
 #: Cells that run but differ by float16 rounding (about 1e-4 relative; docs/SUPPORT.md says
 #: why): held to float16's bar, keras2pb.runtime.verify.HALF_TOLERANCE.

@@ -133,6 +133,26 @@ def test_an_npz_member_claiming_a_huge_shape_is_one_line(tiny, tmp_path, capsys)
     _one_error_line(capsys, "huge.npz")
 
 
+def test_an_npz_archive_bomb_is_one_line(tiny, tmp_path, capsys):
+    """A small .npz whose member honestly declares 80 MiB of zeros: the header check passes
+    (the member holds what it says) but it inflates ~1000 times (a reviewer's 2 MB file took
+    12 GB of memory in predict)."""
+    import numpy as np
+
+    npz = tmp_path / "bomb.npz"
+    header = np.lib.format
+    with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED) as z, \
+            z.open("x.npy", "w", force_zip64=True) as f:
+        header.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False,
+                                          "shape": (20 * 2**20, 1)})
+        chunk = bytes(2**20)
+        for _ in range(80):
+            f.write(chunk)
+    assert npz.stat().st_size < 2**20
+    assert main(["predict", str(tiny / "tiny.pb"), str(npz)]) == 1
+    _one_error_line(capsys, "bomb.npz", "inflates")
+
+
 def test_inspect_into_a_closed_pipe_in_a_real_process(tiny):
     import sys
 

@@ -9,6 +9,7 @@ by default, a memory limit, its own process group, and is killed when its parent
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 
@@ -72,6 +73,27 @@ def test_cli_predict_beside_a_planted_keras_py_does_not_run_it(tmp_path, monkeyp
     assert main(["predict", "m.pb", "x.npy"]) == 0, capfd.readouterr().err
     assert "y: shape (1, 2) float32" in capfd.readouterr().out
     assert not marker.exists()
+
+
+def test_python_m_keras2pb_beside_a_planted_keras_py_does_not_run_it(tmp_path):
+    """``python -m keras2pb freeze`` runs in the parent process, where ``-m`` put the working
+    folder first on sys.path (a reviewer's tensorflow.py ran); the console script never had it.
+    A user's module beside the model still works through --custom-objects."""
+    import keras
+
+    inp = keras.Input((4,), name="x")
+    keras.Model(inp, keras.layers.Dense(2, name="y")(inp)).save(tmp_path / "m.keras")
+    marker = tmp_path / "RAN"
+    _plant(tmp_path, marker)
+    (tmp_path / "mymod.py").write_text("import keras\n\nclass Nothing(keras.layers.Layer):\n"
+                                       "    pass\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    for extra in ([], ["--custom-objects", "mymod:Nothing"]):
+        proc = subprocess.run([sys.executable, "-m", "keras2pb", "freeze", "m.keras", "m.pb",
+                               *extra], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert not marker.exists()
 
 
 def test_every_child_has_a_time_limit_by_default(monkeypatch):
@@ -140,3 +162,17 @@ def test_a_child_has_a_memory_limit(monkeypatch):
     assert _child_print(code) == str(3000 * 2**20)
     monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "0")  # 0: no limit
     assert _child_print(code) == str(-1)
+
+
+def test_a_crash_names_the_memory_limit_it_may_have_hit(monkeypatch):
+    """Past RLIMIT_AS TensorFlow dies of a signal: the error says the limit and how to raise
+    it (it blamed the inputs only)."""
+    kill = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "3000")
+    with pytest.raises(Keras2pbError, match=r"crashed \(SIGSEGV\); or it needed more than "
+                                            r"the child's memory limit of 3,000 MB \(raise "
+                                            r"KERAS2PB_CHILD_MEMORY_MB"):
+        run_child(["-c", kill], path="x.pb", crashed="crashed ({signal})")
+    monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "0")
+    with pytest.raises(Keras2pbError, match=r"crashed \(SIGSEGV\)$"):
+        run_child(["-c", kill], path="x.pb", crashed="crashed ({signal})")

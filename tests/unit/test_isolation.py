@@ -22,7 +22,8 @@ def _die_at_start(monkeypatch, signame: str) -> None:
 
 
 @pytest.mark.parametrize("signame", ["SIGSEGV", "SIGABRT"])
-def test_run_child_names_the_signal_that_killed_it(signame):
+def test_run_child_names_the_signal_that_killed_it(signame, monkeypatch):
+    monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "0")  # no limit: no memory clause
     with pytest.raises(Keras2pbError) as info:
         run_child([str(DYING / "die.py"), signame], path="model.pb",
                   crashed="the thing crashed ({signal}) on purpose")
@@ -62,6 +63,7 @@ def test_cli_predict_turns_a_killed_child_into_one_line(signame, mnist_pb, tmp_p
     x = tmp_path / "x.npy"
     np.save(x, np.zeros((1, 28, 28, 1), np.float32))
     _die_at_start(monkeypatch, signame)
+    monkeypatch.setenv("KERAS2PB_CHILD_MEMORY_MB", "0")  # no limit: no memory clause
     code = main(["predict", str(mnist_pb), str(x), "-o", str(tmp_path / "out.npy")])
     err = capfd.readouterr().err
     assert code == 1

@@ -167,9 +167,11 @@ def test_04_describes_the_view_it_shows(stages):
     assert "**Changes** (a navigator" in text and "**Projector**" in text
     assert "SVG / PNG exports that carry its title, the sentence and the legend" in text
     # the chips' words and size: conv1 reads its kernel (3, 3, 1, 32) and bias (32,), float32:
-    # 1,280 bytes, which the viewer writes as 1.3 KB (bytesText: KB of 1,024 bytes, JavaScript's
-    # toFixed(1) rounds 1.25 up)
-    assert '"2 variables 1.3 KB" in the' in text and '"2 constants 1.3 KB" in the' in text
+    # 1,280 bytes, which the viewer writes as 1.3 kB (bytesText: decimal kB, as the sentences)
+    assert '"2 variables 1.3 kB" in the' in text and '"2 constants 1.3 kB" in the' in text
+    from keras2pb.graph.diff import bytes_text
+    assert bytes_text(1280) == "1.3 kB" and bytes_text(656) == "656 B"
+    assert bytes_text(900_136) == "0.90 MB"  # the MNIST CNN's 225,034 float32 weights
     kernel, bias = model.get_layer("conv1").weights
     assert tuple(kernel.shape) == (3, 3, 1, 32) and tuple(bias.shape) == (32,)
     assert '"(3, 3, 1, 32)",1152' in page and '"(32,)",128' in page

@@ -72,10 +72,12 @@ function s(tag, attrs, parent) {
 }
 function fmt(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
 function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + "\u2026" : text; }
+// Decimal units, as graph/diff.py's bytes_text writes them in the sentences (one number,
+// one unit, everywhere on the page).
 function bytesText(n) {
-  if (n < 1024) return n + " B";
-  if (n < 1024 * 1024) return (n / 1024).toFixed(1) + " KB";
-  return (n / 1048576).toFixed(2) + " MB";
+  if (n < 1000) return n + " B";
+  if (n < 1e5) return (n / 1000).toFixed(1) + " kB";
+  return (n / 1e6).toFixed(2) + " MB";
 }
 
 // ---- tooltip ---------------------------------------------------------------------------
