@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from keras2pb.errors import Keras2pbError  # noqa: E402
 from keras2pb.fileio import atomic_write_text  # noqa: E402
-from tests.helpers.support_matrix import check_model, markdown, rows  # noqa: E402
+from tests.helpers.matrix_cells import check_model, markdown, rows  # noqa: E402
 
 
 def versions() -> dict[str, str]:

@@ -231,21 +231,6 @@ class NodeDiff:
             text += " [no shared node names: matched by op type]"
         return text
 
-    def by_op_type(self, top: int = 4) -> str:
-        """One line per op type: how many nodes of which op types were removed, kept, added."""
-        def part(verb: str, counts: Counter) -> str:
-            n = sum(counts.values())
-            if not n:
-                return f"{verb} 0 nodes"
-            items = counts.most_common()
-            shown = ", ".join(f"{op} {k}" for op, k in items[:top])
-            more = f", +{len(items) - top} more" if len(items) > top else ""
-            types = "op type" if len(items) == 1 else "op types"
-            return f"{verb} {n} {nodes_word(n)} of {len(items)} {types} ({shown}{more})"
-
-        return "; ".join([part("removed", self.removed), part("kept (left op types)", self.kept),
-                          part("added", self.added)])
-
 
 def diff_graphs(left: CleanGraph, right: CleanGraph,
                 titles: tuple[str, str] = ("left graph", "right graph")) -> NodeDiff:
@@ -529,11 +514,6 @@ class StageDiff:
         if n_fadd:
             text += f"; added at freezing {n_fadd:,} ({counts_text(f.added, top)})"
         return text
-
-    def by_op_type(self, top: int = 4) -> str:
-        """The two steps per op type (NodeDiff.by_op_type of tracing, then of freezing)."""
-        return (f"at tracing: {self.tracing.by_op_type(top)} | "
-                f"at freezing: {self.freezing.by_op_type(top)}")
 
 
 def diff_stages(training: CleanGraph, inference: CleanGraph, frozen: CleanGraph,

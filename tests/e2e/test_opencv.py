@@ -202,7 +202,7 @@ def test_control_flow_is_refused_before_anything_is_written(tmp_path):
 def _opencv_matches_keras(model, tmp_path, name):
     """Freeze ``model`` for OpenCV, run it at batch 1 and 4; return (sidecar, non-Const ops)."""
     from keras2pb import freeze
-    from tests.helpers.support_matrix import nontrivial_weights
+    from tests.helpers.matrix_cells import nontrivial_weights
 
     nontrivial_weights(model, 0)
     pb = tmp_path / f"{name}.opencv.pb"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers.support_matrix import (
+from tests.helpers.matrix_cells import (
     BATCHES,
     Cell,
     check_model,

@@ -11,7 +11,7 @@ from keras2pb.graph.reading import read_graph_def
 from keras2pb.runtime.onnx_export import OnnxModel, export_onnx
 from keras2pb.runtime.verify import relative_error
 from tests.helpers.feature_zoo import bilstm_model, grouped_conv_model, gru_model, lstm_model
-from tests.helpers.support_matrix import nontrivial_weights
+from tests.helpers.matrix_cells import nontrivial_weights
 
 
 def _frozen(build, folder):

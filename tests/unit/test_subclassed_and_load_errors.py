@@ -12,7 +12,7 @@ import pytest
 from keras2pb import Keras2pbError, freeze, verify
 from keras2pb.freezing.keras_files import load_keras_model
 from tests.helpers.feature_zoo import subclassed_model
-from tests.helpers.support_matrix import nontrivial_weights
+from tests.helpers.matrix_cells import nontrivial_weights
 
 
 def test_called_subclassed_model_freezes_and_matches(tmp_path):
