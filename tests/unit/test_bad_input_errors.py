@@ -17,22 +17,6 @@ from keras2pb.cli import main
 ESC = "\x1b"
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """A Dense(3) model saved as .keras and frozen to .pb (+ sidecar), and a (2, 4) input."""
-    import keras
-
-    from keras2pb import freeze
-
-    d = tmp_path_factory.mktemp("tiny")
-    inp = keras.Input((4,), name="x")
-    model = keras.Model(inp, keras.layers.Dense(3, activation="softmax", name="probs")(inp))
-    model.save(d / "tiny.keras")
-    freeze(d / "tiny.keras", d / "tiny.pb")
-    np.save(d / "x.npy", np.ones((2, 4), np.float32))
-    return d
-
-
 @pytest.fixture(autouse=True)
 def _in_process(monkeypatch):
     """Run predict/verify/export-onnx in this process (the child's own code path)."""
@@ -137,7 +121,6 @@ def test_an_npz_archive_bomb_is_one_line(tiny, tmp_path, capsys):
     """A small .npz whose member honestly declares 80 MiB of zeros: the header check passes
     (the member holds what it says) but it inflates ~1000 times (a reviewer's 2 MB file took
     12 GB of memory in predict)."""
-    import numpy as np
 
     npz = tmp_path / "bomb.npz"
     header = np.lib.format

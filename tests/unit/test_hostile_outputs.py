@@ -14,28 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from keras2pb import Keras2pbError
 from keras2pb.cli import main
 from keras2pb.fileio import atomic_write_bytes, atomic_write_many, check_output
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """A Dense(3) model saved as .h5 and frozen to .pb (+ sidecar), and a (2, 4) input."""
-    import keras
-
-    from keras2pb import freeze
-
-    d = tmp_path_factory.mktemp("tiny")
-    inp = keras.Input((4,), name="x")
-    model = keras.Model(inp, keras.layers.Dense(3, activation="softmax", name="probs")(inp))
-    model.save(d / "tiny.h5")
-    freeze(d / "tiny.h5", d / "tiny.pb")
-    np.save(d / "x.npy", np.ones((2, 4), np.float32))
-    return d
 
 
 def _copy(src: Path, dst: Path) -> Path:
