@@ -63,6 +63,7 @@ def _custom_objects(args: argparse.Namespace) -> dict[str, Any] | None:
 def _cmd_freeze(args: argparse.Namespace) -> None:
     from .fileio import check_output
     from .freeze_and_check import freeze
+    from .graph.diff import bytes_text
     from .graph.signature import sidecar_path
 
     for out in (args.output, sidecar_path(args.output)):
@@ -72,7 +73,7 @@ def _cmd_freeze(args: argparse.Namespace) -> None:
                   for_opencv=args.for_opencv)
     ins = ", ".join(i["tensor"] for i in side["inputs"])
     outs = ", ".join(o["tensor"] for o in side["outputs"])
-    print(visible(f"wrote {args.output} ({side['size_bytes'] / 1e6:.2f} MB, "
+    print(visible(f"wrote {args.output} ({bytes_text(side['size_bytes'])}, "
                   f"{side['node_count']} nodes) and {sidecar_path(args.output)}"))
     print(visible(f"feed {ins}; fetch {outs}"))
     check = side.get("opencv", {}).get("check")
@@ -112,7 +113,10 @@ def _read_inputs(path: str) -> Any:
                     _check_npy_header(f, info.file_size, p, name)
             arrays = {k: data[k] for k in data.files}
     except (ValueError, OSError, EOFError, MemoryError, zipfile.BadZipFile, KeyError) as exc:
-        raise Keras2pbError(f"not a readable .npy/.npz file: {one_line(exc, 200)}", p) from exc
+        hint = ("; for text inputs save a unicode array, np.save(path, np.array(['a', 'b'])), "
+                "not an object array" if "allow_pickle" in str(exc) else "")
+        raise Keras2pbError(f"not a readable .npy/.npz file: {one_line(exc, 200)}{hint}",
+                            p) from exc
     if list(arrays) == ["arr_0"]:  # np.savez(f, array): one unnamed array
         return arrays["arr_0"]
     return arrays
@@ -224,8 +228,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        print(f"{result.n} examples: max abs diff {result.max_abs_diff:.3g}, "
-              f"argmax agreement {result.argmax_agreement:.1%} -> "
+        print(f"{result.n} examples: max abs diff {result.max_abs_diff:.3g} (relative "
+              f"{result.max_rel_diff:.2g}), argmax agreement {result.argmax_agreement:.1%} -> "
               f"{'OK' if result.ok else 'MISMATCH'}")
     return 0 if result.ok else EXIT_USER_ERROR
 

@@ -19,7 +19,7 @@ dir="${2:-wheelhouse}"  # a DIR given is relative to where you are; the default,
 case "$dir" in /*) ;; *) if [ -n "${2:-}" ]; then dir="$here/$dir"; fi ;; esac
 req="${REQUIREMENTS:-requirements.txt}"
 python="${PYTHON:-python3}"
-extra="${WHEELHOUSE_EXTRA-pip setuptools>=68 wheel}"
+extra="${WHEELHOUSE_EXTRA-pip setuptools>=77 wheel}"
 case "$cmd" in
   download)
     mkdir -p "$dir"

@@ -517,8 +517,10 @@ def make_opencv_ready(graph_def: GraphDef, signature: Signature,
         loops = any(op in _LOOP_OPS for _, op in bad)
         raise Keras2pbError(f"OpenCV DNN cannot run this graph: it keeps {shown} after "
                             "constant folding (control flow or fused kernels); "
-                            + ("recurrent layers (LSTM, GRU) run in OpenCV through ONNX: "
-                               "keras2pb export-onnx, then cv2.dnn.readNetFromONNX"
+                            + ("recurrent layers (LSTM, GRU) run in ONNX Runtime: keras2pb "
+                               "export-onnx; OpenCV's ONNX importer runs some of them and not "
+                               "others (a bidirectional LSTM): check yours with keras2pb "
+                               "verify --runtimes opencv-onnx"
                                if loops else "try keras2pb export-onnx, then "
                                "cv2.dnn.readNetFromONNX"), path)
     cv_inputs = []

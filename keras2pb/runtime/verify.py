@@ -17,17 +17,21 @@ from .frozen_graph import load
 
 @dataclass
 class VerifyResult:
-    """Largest absolute difference and argmax agreement over ``n`` examples, per output."""
+    """Largest absolute and relative difference and argmax agreement over ``n`` examples."""
 
     n: int
     max_abs_diff: float
     argmax_agreement: float  # fraction in [0, 1], over outputs with more than one column
     per_output: dict[str, float]
+    #: the largest absolute difference over the largest magnitude of the reference output
+    #: (``relative_error``): an absolute bound passes any model whose outputs are tiny
+    max_rel_diff: float = 0.0
 
     @property
     def ok(self) -> bool:
-        """True when predictions match to 1e-5 and every argmax agrees."""
-        return self.max_abs_diff <= 1e-5 and self.argmax_agreement == 1.0
+        """True when the relative error is at most ``RELATIVE_TOLERANCE`` (1e-4) and every
+        argmax (or whole-number output) agrees."""
+        return self.max_rel_diff <= RELATIVE_TOLERANCE and self.argmax_agreement == 1.0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -168,5 +172,7 @@ def verify(model_or_path: keras.Model | str | os.PathLike, pb_path: str | os.Pat
              else load_keras_model(model_or_path, custom_objects, safe_mode))
     with load(pb_path) as graph:
         feeds, reference = keras_reference(model, graph, x)
-        worst, agreement, per = compare_outputs(reference, graph.run(feeds))
-        return VerifyResult(len(next(iter(feeds.values()))), worst, agreement, per)
+        got = graph.run(feeds)
+        worst, agreement, per = compare_outputs(reference, got)
+        relative = relative_error(reference, got)[0]
+        return VerifyResult(len(next(iter(feeds.values()))), worst, agreement, per, relative)

@@ -21,7 +21,7 @@ SLOW = [r for r in rows() if r.slow]
 #: Cells known to fail, (row, runtime) -> part of the reason (docs/SUPPORT.md has the rest,
 #: with the way out). Every other cell must be ok: relative error <= 1e-4 at batch 1 and 3 and
 #: every argmax agreeing.
-_TO_ONNX = "recurrent layers (LSTM, GRU) run in OpenCV through ONNX"
+_TO_ONNX = "recurrent layers (LSTM, GRU) run in ONNX Runtime"
 _ONNX_ROUTE = "use the ONNX route instead: keras2pb export-onnx"
 _NO_ONNX_TEXT = "text ops and lookup tables (TextVectorization, StringLookup) have no ONNX"
 _C_FLOATS = "the C client (predict.c) feeds float32 inputs only"

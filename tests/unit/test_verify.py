@@ -66,3 +66,24 @@ def test_whole_number_outputs_are_compared_value_by_value():
     assert agreement == pytest.approx(49 / 64)
     assert relative_error({"cls": ids}, {"cls": changed})[1] is False
     assert compare_outputs({"cls": ids}, {"cls": ids.copy()})[1] == 1.0
+
+
+def test_verify_is_relative_so_tiny_outputs_cannot_pass_a_wrong_graph(tmp_path):
+    """Outputs near 1e-6: another model's .pb is within an absolute 1e-5 everywhere, and a
+    one-column output always 'agrees' on argmax (a reviewer's verify said OK)."""
+    import keras
+
+    from keras2pb import freeze
+
+    def tiny(seed):
+        keras.utils.set_random_seed(seed)
+        x_in = keras.Input((4,), name="x")
+        y = keras.layers.Rescaling(1e-6)(keras.layers.Dense(1, name="d")(x_in))
+        return keras.Model(x_in, y)
+
+    a, b = tiny(1), tiny(2)
+    freeze(b, tmp_path / "b.pb")
+    wrong = verify(a, tmp_path / "b.pb")
+    assert wrong.max_abs_diff < 1e-5 and not wrong.ok and wrong.max_rel_diff > 1e-2
+    right = verify(b, tmp_path / "b.pb")
+    assert right.ok and right.max_rel_diff <= 1e-6

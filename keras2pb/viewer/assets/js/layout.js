@@ -77,15 +77,20 @@ Pane.prototype.chipRows = function (i) {
   return rows;
 };
 
-// Per scope: [variables, constants made by freezing, bytes] read by the ops beneath it.
+// Per scope: [variables, constants made by freezing, bytes, variables of unknown size] read
+// by the ops beneath it; each variable once, however many ops read it (chip[4]: its node).
 Pane.prototype.scopeChips = function (sidx) {
   if (!this.chipSums) {
-    var sums = this.sc.p.map(function () { return [0, 0, 0]; }), self = this;
+    var sums = this.sc.p.map(function () { return [0, 0, 0, 0]; }), self = this;
+    var seen = this.sc.p.map(function () { return {}; });
     Object.keys(this.chips).forEach(function (i) {
       self.chips[i].forEach(function (c) {
         for (var up = self.n.p[+i]; up > 0; up = self.sc.p[up]) {
+          if (seen[up][c[4]]) continue;
+          seen[up][c[4]] = true;
           sums[up][c[3] ? 1 : 0] += 1;
           sums[up][2] += c[2];
+          if (!c[2]) sums[up][3] += 1;
         }
       });
     });
@@ -99,8 +104,11 @@ Pane.prototype.scopeChipRow = function (sidx) {
   var c = this.scopeChips(sidx);
   if (!c[0] && !c[1]) return null;
   var kind = c[1] >= c[0] ? 1 : 0, n = kind ? c[1] : c[0];
+  // sizes the graph does not say (an optimizer's slot variables) are not guessed: "+ more"
+  var size = c[3] ? (c[2] ? bytesText(c[2]) + " + " + fmt(c[3]) + " of unknown size"
+                           : "size unknown") : bytesText(c[2]);
   return [fmt(n) + (kind ? (n === 1 ? " constant" : " constants")
-    : (n === 1 ? " variable" : " variables")) + "  " + bytesText(c[2]), kind, null];
+    : (n === 1 ? " variable" : " variables")) + "  " + size, kind, null];
 };
 
 Pane.prototype.boxSize = function (id) {
