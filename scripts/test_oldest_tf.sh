@@ -13,12 +13,14 @@ python="${PYTHON:-python3}"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 # requirements-test.txt and the files it includes, without the lines requirements-oldest.txt owns
+# (and without the setuptools pin: TensorBoard 2.19 imports pkg_resources, which setuptools 84
+# no longer has; the venv keeps the setuptools it was created with)
 rest="$(mktemp)"
 trap 'rm -f "$rest"' EXIT
 cat requirements.txt requirements-runtimes.txt requirements-test.txt \
   | grep -v -E '^\s*(-r|#|$)' \
   | grep -v -i -E \
-      '^(tensorflow|tensorflow-cpu|tensorboard|keras|numpy|protobuf|h5py|onnx)\s*[=<>~;]' \
+      '^(tensorflow|tensorflow-cpu|tensorboard|keras|numpy|protobuf|h5py|onnx|setuptools)\s*[=<>~;]' \
   > "$rest"
 echo "== installing requirements-oldest.txt into $venv"
 "$venv/bin/python" -m pip install --quiet -r requirements-oldest.txt -r "$rest"
